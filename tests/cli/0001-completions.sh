@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every built tool's options and subcommands appear in its bash, zsh and fish completions, and
+# the checker does notice a completion that misses one.
+. "$SWD_SOURCE_DIR/tests/cli/lib.sh"
+
+read -ra tools <<<"${SWD_TOOLS//;/ }"
+[[ ${#tools[@]} -gt 0 ]] || { echo "no tools built yet"; exit 77; }
+for tool in "${tools[@]}"; do
+    "$SRC/tests/cli/check-completions.sh" "$tool" "$SRC/completions" ||
+        fail "$tool: completions out of date"
+    "$tool" --list-options | grep -qx -- --state || fail "$tool --list-options lacks --state"
+
+    # Drop every line that mentions --state from copies: the checker must fail on each shell.
+    cp -r "$SRC/completions" broken
+    sed -i '/--state/d;/-l state/d' broken/bash/"$tool" broken/zsh/_"$tool" broken/fish/"$tool".fish
+    out=$("$SRC/tests/cli/check-completions.sh" "$tool" broken) && fail "checker missed a gap"
+    for shell in bash zsh fish; do
+        grep -q "$shell completion lacks '--state'" <<<"$out" || fail "$shell gap not reported"
+    done
+    rm -rf broken
+done

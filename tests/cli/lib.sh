@@ -1,0 +1,106 @@
+# Sourced by every tests/cli/NNNN-*.sh script (run by ctest). Gives each test its own temporary
+# directory as $T (and $HOME), the freshly built tools first on PATH, an empty state file and
+# config, and helpers to assert and to start real servers on free loopback ports.
+set -euo pipefail
+
+: "${SWD_BIN_DIR:?run through ctest (SWD_BIN_DIR unset)}"
+: "${SWD_SOURCE_DIR:?run through ctest (SWD_SOURCE_DIR unset)}"
+export PATH="$SWD_BIN_DIR:$PATH"
+export LC_ALL=C.UTF-8 TZ=UTC
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/swd-test.XXXXXX")
+export HOME="$T/home" XDG_STATE_HOME="$T/home/state" XDG_CONFIG_HOME="$T/home/config"
+mkdir -p "$HOME"
+export SWD_STATE="$T/state.db"
+: >"$T/swd.toml"
+export SWD_CONFIG="$T/swd.toml"
+cd "$T"
+
+_swd_pids=()
+_swd_cleanup() {
+    local pid
+    for pid in "${_swd_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${_swd_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap _swd_cleanup EXIT
+
+PY=/usr/bin/python3
+SRC=$SWD_SOURCE_DIR
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+    [[ "$1" == "$2" ]] || fail "${3:-value}: expected [$1], got [$2]"
+}
+
+# assert_contains FILE TEXT — TEXT appears literally in FILE.
+assert_contains() {
+    grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "$1 lacks [$2]"; }
+}
+
+# expect_status N COMMAND... — runs COMMAND, fails unless it exits with N.
+expect_status() {
+    local want=$1 got=0
+    shift
+    "$@" || got=$?
+    [[ $got == "$want" ]] || fail "'$*' exited $got, expected $want"
+}
+
+# free_port — prints a TCP port on 127.0.0.1 that nobody listens on now.
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT [SECONDS] — waits until something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+    local port=$1 limit=${2:-10}
+    $PY - "$port" "$limit" <<'PYEOF' || fail "nothing listens on 127.0.0.1:$1"
+import socket, sys, time
+port, limit = int(sys.argv[1]), float(sys.argv[2])
+end = time.time() + limit
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PYEOF
+}
+
+# start_bg COMMAND... — runs COMMAND in the background; it is stopped when the test ends.
+start_bg() {
+    "$@" &
+    _swd_pids+=("$!")
+}
+
+# start_smtp PORT MAILDIR — a real SMTP server (aiosmtpd) on 127.0.0.1:PORT that delivers every
+# message into MAILDIR. Sets SMTP_PID.
+start_smtp() {
+    local port=$1 maildir=$2
+    mkdir -p "$maildir"
+    $PY -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$maildir" \
+        2>>"$T/smtpd.log" &
+    SMTP_PID=$!
+    _swd_pids+=("$SMTP_PID")
+    wait_port "$port"
+}
+
+# start_http PORT DIR — a real HTTP server serving DIR on 127.0.0.1:PORT. Sets HTTP_PID.
+start_http() {
+    local port=$1 dir=$2
+    $PY -m http.server --bind 127.0.0.1 --directory "$dir" "$port" 2>>"$T/httpd.log" &
+    HTTP_PID=$!
+    _swd_pids+=("$HTTP_PID")
+    wait_port "$port"
+}
+
+# json_get FILE EXPR — evaluates a Python expression over the JSON records of FILE (a list `r`).
+json_get() {
+    $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(eval(sys.argv[2]))' "$1" "$2"
+}
