@@ -52,8 +52,9 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithAssert -DSWD_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-check: build build-asan
+check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) build-asan
 	cd $(ASAN_BUILD) && \
 	  ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

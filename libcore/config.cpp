@@ -63,7 +63,8 @@ bool fits(const toml::node& node, KeyKind kind) {
         case KeyKind::duration:
             return node.is_string() && timeutil::parse_duration(*node.value<std::string>());
         case KeyKind::strings:
-            return node.is_array() && node.as_array()->is_homogeneous(toml::node_type::string);
+            return node.is_array() && (node.as_array()->empty() ||
+                                       node.as_array()->is_homogeneous(toml::node_type::string));
         case KeyKind::durations: {
             if (!node.is_array()) return false;
             for (const auto& e : *node.as_array())
@@ -357,7 +358,7 @@ std::optional<std::vector<std::string>> Config::get_strings(std::string_view key
     const toml::node* n = impl_->lookup(key, scratch);
     if (!n) return std::nullopt;
     const auto* a = n->as_array();
-    if (!a || !a->is_homogeneous(toml::node_type::string))
+    if (!a || (!a->empty() && !a->is_homogeneous(toml::node_type::string)))
         impl_->fail(key, "must be an array of strings");
     std::vector<std::string> out;
     for (const auto& e : *a)

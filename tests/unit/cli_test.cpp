@@ -98,7 +98,7 @@ TEST_CASE("the body's exit status is the tool's", "[cli]") {
     CHECK(run_tool({}, [](swd::Tool&) { return swd::Exit::negative; }).status == 1);
 }
 
-TEST_CASE("--version and --help exit 0 on stdout", "[cli]") {
+TEST_CASE("version and help flags exit 0 on stdout", "[cli]") {
     auto v = run_tool({"--version"});
     CHECK(v.status == 0);
     CHECK(v.out == "swd-test " SWD_VERSION "\n");
@@ -119,7 +119,7 @@ TEST_CASE("common options parse, also after a subcommand", "[cli]") {
     CHECK(o.out == "2 /x/s.db table 1\n");
 }
 
-TEST_CASE("--dry-run exists only where the tool adds it", "[cli]") {
+TEST_CASE("the dry-run flag exists only where the tool adds it", "[cli]") {
     CHECK(run_tool({"--dry-run"}).status == 2);
     auto o = run_tool(
         {"--dry-run"},
@@ -128,7 +128,7 @@ TEST_CASE("--dry-run exists only where the tool adds it", "[cli]") {
     CHECK(o.status == 0);
 }
 
-TEST_CASE("--list-options names every option and subcommand", "[cli]") {
+TEST_CASE("list-options names every option and subcommand", "[cli]") {
     auto o = run_tool({"--list-options"});
     CHECK(o.status == 0);
     for (const char* want :
@@ -137,7 +137,7 @@ TEST_CASE("--list-options names every option and subcommand", "[cli]") {
         CHECK_THAT(o.out, Catch::Contains(want));
 }
 
-TEST_CASE("--print-config prints the effective configuration", "[cli]") {
+TEST_CASE("print-config prints the effective configuration", "[cli]") {
     auto o = run_tool({"--print-config", "--config", "/dev/null"});
     CHECK(o.status == 0);
     CHECK_THAT(o.out, Catch::Contains("[smtp]") && Catch::Contains("url = \"smtp://"));

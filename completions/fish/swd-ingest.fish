@@ -1,0 +1,15 @@
+# fish completion for swd-ingest
+
+complete -c swd-ingest -l rejects -r -F -d 'Append reject records to this file'
+complete -c swd-ingest -l all -d 'Maildir: also read unseen messages in cur/'
+complete -c swd-ingest -l keep -d 'Maildir: leave every message where it is'
+complete -c swd-ingest -l no-state -d 'No state file: no dedupe, nothing moved'
+complete -c swd-ingest -l dry-run -d 'Record nothing in the state file, move nothing'
+complete -c swd-ingest -l state -r -F -d 'State file'
+complete -c swd-ingest -l config -r -F -d 'Configuration file'
+complete -c swd-ingest -s v -l verbose -d 'Say more on stderr (repeatable)'
+complete -c swd-ingest -s q -l quiet -d 'Only errors on stderr'
+complete -c swd-ingest -l format -x -a 'auto jsonl json table' -d 'Output format'
+complete -c swd-ingest -l print-config -d 'Print the effective configuration and exit'
+complete -c swd-ingest -l version -d 'Print the version and exit'
+complete -c swd-ingest -s h -l help -d 'Print a summary of the options and exit'

@@ -1,0 +1,2 @@
+From: swd-queue <swd@relay-a.east.example.com>
+Subject: [SWD] conn

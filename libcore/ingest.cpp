@@ -1,0 +1,815 @@
+#include "libcore/ingest.hpp"
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <cstdio>
+#include <filesystem>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "libcore/format.hpp"
+#include "libcore/ids.hpp"
+#include "libcore/jsonl.hpp"
+#include "libcore/mailbox.hpp"
+
+namespace swd::ingest {
+
+namespace {
+
+/// Messages per state transaction: big enough to make the commit cost vanish, small enough
+/// that records come out steadily.
+constexpr std::size_t batch_size = 1000;
+
+/// A source this large (bytes, or Maildir messages) shows a progress line on a terminal.
+constexpr std::uint64_t progress_bytes = 64u << 20;
+constexpr std::uint64_t progress_messages = 10000;
+
+struct FieldInfo {
+    Field field;
+    std::string_view name;  // record key
+    std::string_view key;   // DESIGN §5 body key
+};
+
+constexpr FieldInfo field_info[field_count] = {
+    {Field::failure, "failure", "Failure-Type"},   {Field::device, "device", "Device"},
+    {Field::server, "server", "Server"},           {Field::dist, "dist", "Distribution-ID"},
+    {Field::package, "package", "Package"},        {Field::location, "location", "Location"},
+    {Field::region, "region", "Region"},           {Field::time, "time", "Time"},
+    {Field::detail, "detail", "Detail"},
+};
+
+/// Substrings of announced failure texts, lower case, tried in this order: the specific
+/// causes before the generic words ("connect timed out" is a connection failure, "post-install
+/// script timed out" an install failure).
+constexpr std::pair<std::string_view, std::string_view> builtin_synonyms[] = {
+    {"no space", "disk"},
+    {"disk full", "disk"},
+    {"disk quota", "disk"},
+    {"quota exceeded", "disk"},
+    {"file system full", "disk"},
+    {"filesystem full", "disk"},
+    {"enospc", "disk"},
+    {"disk", "disk"},
+    {"permission denied", "access"},
+    {"access denied", "access"},
+    {"not authorized", "access"},
+    {"unauthorized", "access"},
+    {"forbidden", "access"},
+    {"publickey", "access"},
+    {"password", "access"},
+    {"credential", "access"},
+    {"login", "access"},
+    {"auth", "access"},
+    {"install", "install"},
+    {"setup", "install"},
+    {"script", "install"},
+    {"exit status", "install"},
+    {"exit code", "install"},
+    {"dpkg", "install"},
+    {"rpm", "install"},
+    {"checksum", "package"},
+    {"hash mismatch", "package"},
+    {"signature", "package"},
+    {"corrupt", "package"},
+    {"manifest", "package"},
+    {"download", "package"},
+    {"package", "package"},
+    {"connect", "connection"},
+    {"unreachable", "connection"},
+    {"no route", "connection"},
+    {"refused", "connection"},
+    {"network", "connection"},
+    {"link down", "connection"},
+    {"host down", "connection"},
+    {"reset by peer", "connection"},
+    {"name resolution", "connection"},
+    {"dns", "connection"},
+    {"offline", "connection"},
+    {"timeout", "timeout"},
+    {"timed out", "timeout"},
+    {"time out", "timeout"},
+    {"time-out", "timeout"},
+    {"no response", "timeout"},
+    {"no answer", "timeout"},
+    {"not respond", "timeout"},
+    {"deadline", "timeout"},
+};
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::optional<Field> field_named(std::string_view name) {
+    const std::string l = lower(name);
+    for (const auto& f : field_info) {
+        if (l == f.name || l == lower(f.key)) return f.field;
+    }
+    return std::nullopt;
+}
+
+bool is_failure_type(std::string_view s) {
+    return std::find(failure_types.begin(), failure_types.end(), s) != failure_types.end();
+}
+
+struct RegexUnref {
+    void operator()(GRegex* re) const { g_regex_unref(re); }
+};
+
+/// A compiled rule and the fields its named groups fill.
+struct Rule {
+    std::unique_ptr<GRegex, RegexUnref> re;
+    std::vector<std::pair<std::string, Field>> groups;
+};
+
+/// The group names of an expression: (?<name>, (?P<name>, (?'name'.
+std::vector<std::string> group_names(std::string_view re) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i + 3 < re.size(); ++i) {
+        if (re[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (re[i] != '(' || re[i + 1] != '?') continue;
+        std::size_t j = i + 2;
+        if (re[j] == 'P' && j + 1 < re.size() && re[j + 1] == '<') ++j;
+        if (re[j] != '<' && re[j] != '\'') continue;
+        const char close = re[j] == '<' ? '>' : '\'';
+        const std::size_t end = re.find(close, j + 1);
+        if (end == std::string_view::npos) break;
+        std::string name(re.substr(j + 1, end - j - 1));
+        if (name.empty() || name[0] == '=' || name[0] == '!') continue;  // lookbehind
+        names.push_back(std::move(name));
+    }
+    return names;
+}
+
+/// SHA-256 of `data`. The algorithm is fetched once and the context reused per thread: for
+/// short inputs that setup is most of the cost.
+std::array<unsigned char, 32> sha256(std::string_view data) {
+    static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+        EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    std::array<unsigned char, 32> md{};
+    unsigned int len = 0;
+    if (!algorithm || !ctx || !EVP_DigestInit_ex(ctx.get(), algorithm, nullptr) ||
+        !EVP_DigestUpdate(ctx.get(), data.data(), data.size()) ||
+        !EVP_DigestFinal_ex(ctx.get(), md.data(), &len))
+        throw Error(Exit::partial, "sha256: OpenSSL failed");
+    return md;
+}
+
+std::string sha256_hex(std::string_view data) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (unsigned char b : sha256(data)) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    }
+    return out;
+}
+
+/// Whether `s` is already what timeutil::format_rfc3339() writes: "2026-11-21T10:15:03Z" with
+/// fields in range, so that it can be kept as it is.
+bool canonical_time(std::string_view s) {
+    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+    if (s.size() != shape.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (shape[i] == 'd' ? !g_ascii_isdigit(s[i]) : s[i] != shape[i]) return false;
+    }
+    return timeutil::parse_rfc3339(s).has_value();
+}
+
+}  // namespace
+
+std::string_view field_name(Field f) { return field_info[static_cast<std::size_t>(f)].name; }
+
+struct Rules::Impl {
+    std::unordered_map<std::string, Field> keys;  // lower-case body key -> field
+    std::vector<Rule> rules;
+    std::vector<std::pair<std::string, std::string>> synonyms;  // config ones, lower case
+};
+
+Rules::Rules() : impl_(std::make_unique<Impl>()) {
+    for (const auto& f : field_info) impl_->keys.emplace(lower(f.key), f.field);
+}
+Rules::~Rules() = default;
+Rules::Rules(Rules&&) noexcept = default;
+Rules& Rules::operator=(Rules&&) noexcept = default;
+
+void Rules::add_alias(std::string_view key, std::string_view field) {
+    auto f = field_named(field);
+    if (!f) {
+        throw Error(Exit::config, "alias '" + std::string(key) + "': unknown field '" +
+                                      std::string(field) +
+                                      "' (failure, device, server, dist, package, location, "
+                                      "region, time, detail)");
+    }
+    impl_->keys[lower(trim(key))] = *f;
+}
+
+void Rules::add_rule(std::string_view expression) {
+    const std::string text(expression);
+    GError* err = nullptr;
+    GRegex* re = g_regex_new(text.c_str(), static_cast<GRegexCompileFlags>(G_REGEX_MULTILINE),
+                             static_cast<GRegexMatchFlags>(0), &err);
+    if (!re) {
+        std::string why = err ? err->message : "invalid";
+        if (err) g_error_free(err);
+        throw Error(Exit::config, "rule '" + text + "': " + why);
+    }
+    Rule rule{std::unique_ptr<GRegex, RegexUnref>(re), {}};
+    for (auto& name : group_names(text)) {
+        auto f = field_named(name);
+        if (!f) {
+            throw Error(Exit::config,
+                        "rule '" + text + "': group '" + name + "' names no field");
+        }
+        rule.groups.emplace_back(std::move(name), *f);
+    }
+    if (rule.groups.empty())
+        throw Error(Exit::config, "rule '" + text + "': no named group (?<field>...)");
+    impl_->rules.push_back(std::move(rule));
+}
+
+void Rules::add_failure_synonym(std::string_view text, std::string_view type) {
+    if (!is_failure_type(type)) {
+        throw Error(Exit::config, "failure type '" + std::string(type) + "' for '" +
+                                      std::string(text) +
+                                      "': expected connection, access, package, install, "
+                                      "disk, timeout or other");
+    }
+    impl_->synonyms.emplace_back(lower(trim(text)), std::string(type));
+}
+
+Rules Rules::from_config(const Config& config) {
+    Rules rules;
+    with_context(
+        "ingest.aliases",
+        [&] {
+            for (const auto& [key, field] : config.get_table("ingest.aliases"))
+                rules.add_alias(key, field);
+        },
+        Exit::config);
+    with_context(
+        "ingest.rules",
+        [&] {
+            for (const auto& re : config.get_strings("ingest.rules").value_or(
+                     std::vector<std::string>{}))
+                rules.add_rule(re);
+        },
+        Exit::config);
+    with_context(
+        "ingest.failure_types",
+        [&] {
+            for (const auto& [text, type] : config.get_table("ingest.failure_types"))
+                rules.add_failure_synonym(text, type);
+        },
+        Exit::config);
+    return rules;
+}
+
+Fields Rules::extract(std::string_view subject, std::string_view body) const {
+    Fields fields;
+    std::string key;
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+        std::size_t nl = body.find('\n', pos);
+        if (nl == std::string_view::npos) nl = body.size();
+        std::string_view line = body.substr(pos, nl - pos);
+        pos = nl + 1;
+        if (line == "-- " || line == "-- \r") break;  // the signature
+        line = trim(line);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0 || colon > 64) continue;
+        std::string_view name = trim(line.substr(0, colon));
+        const bool plausible = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+            return g_ascii_isalnum(c) || c == '-' || c == '_' || c == ' ' || c == '.';
+        });
+        if (!plausible) continue;
+        key = lower(name);
+        auto it = impl_->keys.find(key);
+        if (it == impl_->keys.end()) continue;
+        auto& slot = fields[static_cast<std::size_t>(it->second)];
+        std::string_view value = trim(line.substr(colon + 1));
+        if (!slot && !value.empty()) slot = std::string(value);
+    }
+
+    if (impl_->rules.empty()) return fields;
+    std::string text;
+    text.reserve(subject.size() + 1 + body.size());
+    text.append(subject).append("\n").append(body);
+    for (const auto& rule : impl_->rules) {
+        GMatchInfo* info = nullptr;
+        if (g_regex_match_full(rule.re.get(), text.c_str(), static_cast<gssize>(text.size()), 0,
+                               static_cast<GRegexMatchFlags>(0), &info, nullptr)) {
+            for (const auto& [name, field] : rule.groups) {
+                auto& slot = fields[static_cast<std::size_t>(field)];
+                if (slot) continue;
+                gchar* value = g_match_info_fetch_named(info, name.c_str());
+                if (value) {
+                    std::string_view v = trim(value);
+                    if (!v.empty()) slot = std::string(v);
+                    g_free(value);
+                }
+            }
+        }
+        g_match_info_free(info);
+    }
+    return fields;
+}
+
+std::string Rules::failure_type(std::string_view text) const {
+    const std::string l = lower(trim(text));
+    if (is_failure_type(l)) return l;
+    for (const auto& [needle, type] : impl_->synonyms) {
+        if (l.find(needle) != std::string::npos) return type;
+    }
+    for (const auto& [needle, type] : builtin_synonyms) {
+        if (l.find(needle) != std::string::npos) return std::string(type);
+    }
+    return "other";
+}
+
+Alert make_alert(message::Message msg, const Rules& rules) {
+    Alert a;
+    a.fields = rules.extract(msg.subject.value_or(""), msg.body);
+    msg.body = std::string();
+    a.msg = std::move(msg);
+    auto& failure = a.fields[static_cast<std::size_t>(Field::failure)];
+    if (failure) {
+        std::string type = rules.failure_type(*failure);
+        if (lower(trim(*failure)) != type) a.failure_text = std::move(*failure);
+        failure = std::move(type);
+    }
+    auto& time = a.fields[static_cast<std::size_t>(Field::time)];
+    if (time && !canonical_time(*time)) {
+        if (auto t = message::parse_date(*time))
+            time = timeutil::format_rfc3339(*t);
+        else
+            time.reset();
+    }
+    return a;
+}
+
+std::string alert_record(const Alert& a, const std::string& id, const std::string& source) {
+    jsonl::Record r("alert");
+    r.field("id", id);
+    r.field("message_id", a.msg.message_id);
+    if (a.msg.date) r.field("date", timeutil::format_rfc3339(*a.msg.date));
+    r.field("from", a.msg.from);
+    r.field("node", a.msg.node);
+    r.field("domain", a.msg.domain);
+    r.field("subject", a.msg.subject);
+    r.field("auto_submitted", a.msg.auto_submitted);
+    for (const auto& f : field_info) {
+        r.field(f.name, a.fields[static_cast<std::size_t>(f.field)]);
+        if (f.field == Field::failure) r.field("failure_text", a.failure_text);
+    }
+    if (a.msg.forwarded) r.field("forwarded", true);
+    r.field("source", source);
+    return r.finish();
+}
+
+std::string stateless_id(const std::string& key, timeutil::TimePoint when) {
+    const auto md = sha256(key);
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < 8; ++i) n = n << 8 | md[i];
+    n %= 1000000000000ULL;
+    std::string digits = std::to_string(n);
+    digits.insert(0, 12 - digits.size(), '0');
+    return "A-" + timeutil::format_day(when) + "-" + digits;
+}
+
+const ConfigKeys& config_keys() {
+    static const ConfigKeys keys{
+        {"ingest.aliases", KeyKind::table, "",
+         "body keys that mean a field: \"Workstation\" = \"device\""},
+        {"ingest.rules", KeyKind::strings, "",
+         "regular expressions whose named groups (?<device>...) fill missing fields"},
+        {"ingest.failure_types", KeyKind::table, "",
+         "failure text that means a type: \"link lost\" = \"connection\""},
+        {"ingest.max_size", KeyKind::integer, "33554432",
+         "largest message read, in bytes; a larger one is rejected"},
+    };
+    return keys;
+}
+
+const Schema& schema() {
+    static const Schema s{
+        "ingest",
+        {"CREATE TABLE ingest_seen(key TEXT PRIMARY KEY, alert TEXT, source TEXT NOT NULL, "
+         "seen TEXT NOT NULL) WITHOUT ROWID"},
+    };
+    return s;
+}
+
+void add_options(CLI::App& app, Options& opt) {
+    app.add_option("source", opt.sources,
+                   "mbox file, Maildir, message file, or - for stdin (default: stdin)")
+        ->type_name("SOURCE");
+    app.add_option("--rejects", opt.rejects, "append a reject record per rejected message here")
+        ->type_name("FILE");
+    app.add_flag("--all", opt.all, "Maildir: also read unseen messages in cur/");
+    app.add_flag("--keep", opt.keep, "Maildir: leave every message where it is");
+    app.add_flag("--no-state", opt.no_state,
+                 "no state file: no dedupe, nothing moved, ids from the message hash");
+}
+
+namespace {
+
+/// One message on its way: read and parsed, waiting for its batch to be recorded.
+struct Pending {
+    std::string key;  // Message-ID, else "sha256:HEX" of the raw message
+    std::optional<Alert> alert;
+    std::string reason;  // a reject: "malformed", "too-large", "unreadable"
+    std::string detail;
+    std::string source;
+    std::filesystem::path move_from, move_to;  // Maildir, unless kept
+    bool duplicate = false;
+    std::string id;
+};
+
+class Progress {
+public:
+    Progress(std::string tool, bool enabled) : tool_(std::move(tool)), enabled_(enabled) {}
+
+    /// `done` of `total`: bytes of an mbox, messages of a Maildir.
+    void update(const std::string& name, bool maildir, std::uint64_t done,
+                std::optional<std::uint64_t> total, std::uint64_t messages) {
+        if (!enabled_) return;
+        if (!total || *total < (maildir ? progress_messages : progress_bytes)) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(250)) return;
+        last_ = now;
+        const double pct =
+            *total ? 100.0 * static_cast<double>(done) / static_cast<double>(*total) : 100.0;
+        std::fprintf(stderr, "\r%s: %s: %llu messages, %.0f%%\033[K", tool_.c_str(), name.c_str(),
+                     static_cast<unsigned long long>(messages), pct);
+        shown_ = true;
+    }
+    void clear() {
+        if (!shown_) return;
+        std::fputs("\r\033[K", stderr);
+        shown_ = false;
+    }
+
+private:
+    std::string tool_;
+    bool enabled_;
+    bool shown_ = false;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+void flush_file(std::FILE* f, const std::string& what) {
+    if (std::fflush(f) == 0) return;
+    if (errno == EPIPE) throw OutputClosed();
+    throw Error(Exit::partial, "writing " + what + ": " + errno_text(errno));
+}
+
+/// Parses a Maildir's messages on another thread, a bounded number ahead of the thread that
+/// records and writes them; with the Maildir reader's own thread, reading, parsing and writing
+/// overlap. Only for Maildirs: their reads never wait for input, so stopping early (a closed
+/// output pipe) never waits either. Messages travel in slabs of 64, so the threads meet once
+/// per slab.
+class ParseAhead {
+public:
+    using Prepare = std::function<Pending(const mailbox::Item&)>;
+
+    ParseAhead(mailbox::Reader& reader, Prepare prepare)
+        : reader_(reader), prepare_(std::move(prepare)), thread_([this] { work(); }) {}
+
+    ~ParseAhead() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    ParseAhead(const ParseAhead&) = delete;
+    ParseAhead& operator=(const ParseAhead&) = delete;
+
+    /// The next message in order; false at the end. Rethrows what the reader threw.
+    bool next(Pending& out) {
+        if (taken_ == current_.size()) {
+            current_.clear();
+            taken_ = 0;
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
+            if (ready_.empty()) {
+                if (error_) std::rethrow_exception(error_);
+                return false;
+            }
+            current_ = std::move(ready_.front());
+            ready_.pop_front();
+            lock.unlock();
+            cv_.notify_all();
+        }
+        out = std::move(current_[taken_++]);
+        return true;
+    }
+
+private:
+    static constexpr std::size_t slab_size = 64;
+    static constexpr std::size_t max_slabs = 8;
+
+    void work() {
+        std::vector<Pending> slab;
+        mailbox::Item item;
+        const auto hand_over = [&] {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return stop_ || ready_.size() < max_slabs; });
+            if (stop_) return false;
+            ready_.push_back(std::move(slab));
+            slab.clear();
+            lock.unlock();
+            cv_.notify_all();
+            return true;
+        };
+        try {
+            while (!interrupted() && reader_.next(item)) {
+                slab.push_back(prepare_(item));
+                if (slab.size() == slab_size && !hand_over()) return;
+            }
+        } catch (...) {
+            std::lock_guard lock(mu_);
+            error_ = std::current_exception();
+        }
+        if (!slab.empty() && !hand_over()) return;
+        {
+            std::lock_guard lock(mu_);
+            finished_ = true;
+        }
+        cv_.notify_all();
+    }
+
+    mailbox::Reader& reader_;
+    Prepare prepare_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::vector<Pending>> ready_;
+    std::vector<Pending> current_;
+    std::size_t taken_ = 0;
+    std::exception_ptr error_;
+    bool stop_ = false;
+    bool finished_ = false;
+    std::thread thread_;  // last: starts once everything above exists
+};
+
+class Run {
+public:
+    Run(Tool& tool, const Options& opt)
+        : tool_(tool),
+          opt_(opt),
+          dry_run_(tool.common().dry_run),
+          keep_(opt.keep || opt.no_state || tool.common().dry_run),
+          out_(tool.format(), {"id", "date", "from", "failure", "device", "subject"}),
+          progress_(tool.name(), isatty(STDERR_FILENO) && !tool.common().quiet) {}
+
+    Exit go() {
+        const Config& config = tool_.config();
+        rules_ = Rules::from_config(config);
+        const auto max_size = config.get_int("ingest.max_size").value_or(33554432);
+        if (max_size <= 0) throw Error(Exit::config, "ingest.max_size: must be positive");
+        batch_.reserve(batch_size);
+        read_options_.all = opt_.all;
+        read_options_.max_size = static_cast<std::uint64_t>(max_size);
+        const auto inputs = resolve_inputs(opt_.sources);
+
+        if (!opt_.rejects.empty()) {
+            rejects_.reset(std::fopen(opt_.rejects.c_str(), "ae"));
+            if (!rejects_)
+                throw Error(Exit::config, "--rejects " + opt_.rejects + ": " + errno_text(errno));
+        }
+        if (!opt_.no_state) {
+            const auto path = state_path(tool_.common().state, config);
+            if (!dry_run_ || std::filesystem::exists(path))
+                state_.emplace(path, std::vector<const Schema*>{&ids::schema(), &schema()});
+        }
+
+        for (const auto& input : inputs) {
+            if (interrupted()) break;
+            read_source(input);
+        }
+        flush();
+        progress_.clear();
+        out_.finish();
+        spdlog::info("{} messages, {} alerts, {} rejects, {} duplicates", messages_, alerts_,
+                     rejects_count_, duplicates_);
+        if (interrupted()) return Exit::interrupted;
+        return rejects_count_ || failures_ ? Exit::partial : Exit::ok;
+    }
+
+private:
+    void read_source(const InputSpec& input) {
+        try {
+            mailbox::Reader reader(input, read_options_);
+            const mailbox::Kind kind = reader.kind();
+            const bool maildir = kind == mailbox::Kind::maildir;
+            std::optional<ParseAhead> ahead;
+            if (maildir) ahead.emplace(reader, [this, kind](const mailbox::Item& item) {
+                return prepare(kind, item);
+            });
+            mailbox::Item item;
+            Pending p;
+            std::uint64_t count = 0;
+            while (!interrupted()) {
+                if (ahead) {
+                    if (!ahead->next(p)) break;
+                } else {
+                    if (!reader.next(item)) break;
+                    p = prepare(kind, item);
+                }
+                ++messages_;
+                ++count;
+                batch_.push_back(std::move(p));
+                if (batch_.size() >= batch_size) flush();
+                progress_.update(input.display(), maildir, maildir ? count : reader.done(),
+                                 reader.total(), count);
+            }
+        } catch (const Error& e) {
+            if (e.code() == Exit::interrupted) return;
+            progress_.clear();
+            spdlog::error("{}", e.what());
+            ++failures_;
+        }
+    }
+
+    /// A message read, parsed and made an alert or a reject. Touches nothing but its
+    /// arguments and constant settings, so it may run on another thread.
+    Pending prepare(mailbox::Kind kind, const mailbox::Item& item) const {
+        Pending p;
+        p.source = item.source;
+        if (!item.error.empty()) {
+            p.reason = "unreadable";
+            p.detail = item.error;
+        } else if (item.too_large) {
+            p.reason = "too-large";
+            p.detail = "message of " + std::to_string(item.size) + " bytes, larger than " +
+                       "ingest.max_size (" + std::to_string(read_options_.max_size) + ")";
+        } else {
+            try {
+                p.alert = make_alert(message::parse(item.raw), rules_);
+                if (p.alert->msg.message_id) p.key = *p.alert->msg.message_id;
+            } catch (const Error& e) {
+                p.reason = "malformed";
+                p.detail = e.what();
+            }
+        }
+        if (p.key.empty()) p.key = "sha256:" + sha256_hex(item.raw);
+        if (kind == mailbox::Kind::maildir) {
+            // An unreadable message stays where it is, to be read again once fixed.
+            if (!keep_ && item.error.empty()) {
+                p.move_from = item.path;
+                p.move_to = mailbox::seen_path(item.path, !p.alert);
+                p.source = "maildir:" + p.move_to.string();
+            }
+        }
+        return p;
+    }
+
+    /// Records the batch in the state file (skipping duplicates and giving ids), writes its
+    /// records, then moves its Maildir messages: a message is moved only once its record is
+    /// out and recorded, so an interruption can repeat a record but never lose one.
+    void flush() {
+        if (batch_.empty()) return;
+        if (state_ && !dry_run_) {
+            state_->write([&](SQLite::Database& db) {
+                SQLite::Statement seen(db, "SELECT 1 FROM ingest_seen WHERE key = ?");
+                SQLite::Statement add(
+                    db, "INSERT INTO ingest_seen(key, alert, source, seen) VALUES(?, ?, ?, ?)");
+                const std::string now = timeutil::format_rfc3339(timeutil::now());
+                for (auto& p : batch_) {
+                    seen.reset();
+                    seen.bind(1, p.key);
+                    p.duplicate = seen.executeStep();
+                    if (p.duplicate) continue;
+                    p.id.clear();
+                    if (p.alert) {
+                        p.id = ids::next(db, 'A', p.alert->msg.date.value_or(timeutil::now()));
+                    }
+                    add.reset();
+                    add.bind(1, p.key);
+                    if (p.alert)
+                        add.bind(2, p.id);
+                    else
+                        add.bind(2);
+                    add.bind(3, p.source);
+                    add.bind(4, now);
+                    add.exec();
+                }
+                emit();
+            });
+        } else {
+            std::optional<SQLite::Statement> seen;
+            if (state_) seen.emplace(state_->db(), "SELECT 1 FROM ingest_seen WHERE key = ?");
+            for (auto& p : batch_) {
+                if (seen) {
+                    seen->reset();
+                    seen->bind(1, p.key);
+                    p.duplicate = seen->executeStep() || !dry_seen_.insert(p.key).second;
+                }
+                if (p.alert && !p.duplicate) {
+                    p.id = stateless_id(p.key, p.alert->msg.date.value_or(timeutil::TimePoint{}));
+                }
+            }
+            emit();
+        }
+        for (auto& p : batch_) {
+            if (p.duplicate)
+                ++duplicates_;
+            else if (p.alert)
+                ++alerts_;
+            else
+                ++rejects_count_;
+            if (p.move_from.empty()) continue;
+            try {
+                mailbox::move(p.move_from, p.move_to);
+            } catch (const Error& e) {
+                progress_.clear();
+                spdlog::error("{}", e.what());
+                ++failures_;
+            }
+        }
+        batch_.clear();
+    }
+
+    /// Writes the batch's records and reject lines, and flushes them. A signal that breaks a
+    /// blocked write is an interruption, not a write error.
+    void emit() {
+        try {
+            write_batch();
+        } catch (const Error&) {
+            if (interrupted()) throw Error(Exit::interrupted, "interrupted");
+            throw;
+        }
+    }
+
+    void write_batch() {
+        progress_.clear();
+        for (const auto& p : batch_) {
+            if (p.duplicate) {
+                spdlog::debug("{}: duplicate of {}", p.source, p.key);
+            } else if (p.alert) {
+                out_.write(alert_record(*p.alert, p.id, p.source));
+            } else {
+                spdlog::warn("{}: {}", p.source, p.detail);
+                if (rejects_) {
+                    jsonl::Record r("reject");
+                    r.field("stage", "ingest");
+                    r.field("reason", p.reason);
+                    r.field("detail", p.detail);
+                    r.field("source", p.source);
+                    write_all(rejects_.get(), r.finish() + "\n");
+                }
+            }
+        }
+        flush_file(stdout, "output");
+        if (rejects_) flush_file(rejects_.get(), opt_.rejects);
+    }
+
+    struct FileClose {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+
+    Tool& tool_;
+    const Options& opt_;
+    bool dry_run_;
+    bool keep_;
+    RecordOutput out_;
+    Progress progress_;
+    Rules rules_;
+    mailbox::ReadOptions read_options_;
+    std::optional<State> state_;
+    std::unique_ptr<std::FILE, FileClose> rejects_;
+    std::vector<Pending> batch_;
+    std::unordered_set<std::string> dry_seen_;
+    std::uint64_t messages_ = 0, alerts_ = 0, rejects_count_ = 0, duplicates_ = 0, failures_ = 0;
+};
+
+}  // namespace
+
+Exit run(Tool& tool, const Options& opt) { return Run(tool, opt).go(); }
+
+}  // namespace swd::ingest

@@ -1,0 +1,496 @@
+#include "libcore/ticketing.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+#include "libcore/devices.hpp"
+#include "libcore/error.hpp"
+#include "libcore/format.hpp"
+#include "libcore/ids.hpp"
+#include "libcore/input.hpp"
+#include "libcore/jsonl.hpp"
+#include "libcore/outbox.hpp"
+#include "libcore/ticket_admin.hpp"
+#include "libcore/ticket_delivery.hpp"
+
+namespace swd::ticket {
+
+namespace {
+
+using timeutil::format_rfc3339;
+using timeutil::TimePoint;
+
+/// The ticket the next alert of a device and failure would join. Times are Unix seconds.
+struct OpenTicket {
+    std::string id;
+    std::optional<std::int64_t> closed;
+    std::int64_t window_start = 0;
+    std::int64_t trigger = 0;
+};
+
+std::int64_t secs(TimePoint t) {
+    return t.time_since_epoch().count();
+}
+
+}  // namespace
+
+struct Processor::Impl {
+    State& state;
+    const Settings& s;
+    TimePoint now;
+    std::string now_text;
+    SQLite::Database& db;
+    SQLite::Statement insert, failed, any_outage, outage, open, count, window, candidates, attach,
+        attach_range, recount, move_window, set_action, new_ticket;
+    Thresholds thresholds;
+    bool has_outages = false;
+    std::unordered_map<std::string, std::string> regions;
+    /// Within a batch this process holds the write lock, so the latest ticket of each device
+    /// and failure can be kept here instead of looked up for every alert...
+    std::unordered_map<std::string, std::optional<OpenTicket>> latest;
+    /// ...and the alerts attached to open tickets summed up, written once per ticket.
+    struct Attached {
+        std::int64_t count = 0, first = 0, last = 0;
+        bool reopen = false;
+    };
+    std::unordered_map<std::string, Attached> attached;
+
+    Impl(State& st, const Settings& settings, TimePoint t)
+        : state(st),
+          s(settings),
+          now(t),
+          now_text(format_rfc3339(t)),
+          db(st.db()),
+          insert(db,
+                 "INSERT INTO ticket_alerts(id, device, failure, at, counted, outage, action, "
+                 "ticket, message_id, date, sender, node, domain, subject, failure_text, dist, "
+                 "server, package, location, region, detail, source, processed) VALUES(?, ?, ?, "
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT(id) DO NOTHING"),
+          failed(db,
+                 "INSERT INTO ticket_failed(dist, server, device, package, failed_at, alert) "
+                 "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(dist, device, package) DO UPDATE SET "
+                 "server = excluded.server, failed_at = excluded.failed_at, "
+                 "alert = excluded.alert WHERE (excluded.failed_at, excluded.alert) > "
+                 "(ticket_failed.failed_at, ticket_failed.alert)"),
+          any_outage(db, "SELECT EXISTS(SELECT 1 FROM ticket_outages)"),
+          outage(db,
+                 "SELECT 1 FROM ticket_outages WHERE device = ?1 AND starts <= ?2 AND "
+                 "ends > ?2 LIMIT 1"),
+          open(db,
+               "SELECT id, closed, window_start, trigger_at FROM tickets WHERE device = ?1 AND "
+               "failure = ?2 ORDER BY created DESC, id DESC LIMIT 1"),
+          count(db,
+                "SELECT count(*) FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND "
+                "at > ?3 AND at <= ?4 AND counted = 1"),
+          window(db,
+                 "SELECT count(*) FILTER (WHERE at <= ?4), count(*) FILTER (WHERE at > ?4) "
+                 "FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND at > ?3 AND "
+                 "counted = 1"),
+          candidates(db,
+                     "SELECT DISTINCT at FROM ticket_alerts WHERE device = ?1 AND failure = ?2 "
+                     "AND at >= ?3 AND at < ?4 AND counted = 1 AND outage = 0 AND "
+                     "(ticket IS NULL OR ticket = ?5) ORDER BY at"),
+          attach(db,
+                 "UPDATE tickets SET count = count + ?1, first_at = min(first_at, ?2), "
+                 "last_at = max(last_at, ?3), dirty = 1, updates = updates + ?1, "
+                 "closed = CASE WHEN ?4 THEN NULL ELSE closed END, "
+                 "reopened = reopened + ?4 WHERE id = ?5"),
+          attach_range(db,
+                       "UPDATE ticket_alerts SET ticket = ?1 WHERE device = ?2 AND "
+                       "failure = ?3 AND at > ?4 AND counted = 1 AND outage = 0 AND "
+                       "ticket IS NULL"),
+          recount(db,
+                  "UPDATE tickets SET (count, first_at, last_at) = (SELECT count(*), min(at), "
+                  "max(at) FROM ticket_alerts WHERE device = ?2 AND failure = ?3 AND at > ?4 "
+                  "AND ticket = ?1) WHERE id = ?1"),
+          move_window(db,
+                      "UPDATE tickets SET trigger_at = ?2, window_start = ?3, dirty = 1, "
+                      "updates = updates + 1 WHERE id = ?1"),
+          set_action(db, "UPDATE ticket_alerts SET action = ?2, ticket = ?3 WHERE id = ?1"),
+          new_ticket(db,
+                     "INSERT INTO tickets(id, device, failure, stage, count, threshold, "
+                     "window_s, first_at, last_at, trigger_at, window_start, created, claimed, "
+                     "location, region, package, server, dist, detail) VALUES(?, ?, ?, 'new', "
+                     "0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {
+        // Batches touch index pages all over the file: keep them in memory, and checkpoint the
+        // WAL less often than after every batch.
+        db.exec("PRAGMA cache_size = -131072");
+        db.exec("PRAGMA wal_autocheckpoint = 16384");
+    }
+
+    /// Binds without copying: every value outlives the statement's execution. Empty is NULL.
+    static void bind_text(SQLite::Statement& st, int i, const std::string& v) {
+        if (v.empty())
+            st.bind(i);
+        else
+            st.bindNoCopy(i, v);
+    }
+
+    /// Stores the alert; false when its id was processed before (a duplicate).
+    bool store(const Alert& a, bool counted, bool on_outage, const std::string& action,
+               const std::string& ticket) {
+        insert.reset();
+        int i = 0;
+        insert.bindNoCopy(++i, a.id);
+        insert.bindNoCopy(++i, a.device);
+        insert.bindNoCopy(++i, a.failure);
+        insert.bind(++i, secs(a.at));
+        insert.bind(++i, counted ? 1 : 0);
+        insert.bind(++i, on_outage ? 1 : 0);
+        insert.bindNoCopy(++i, action);
+        bind_text(insert, ++i, ticket);
+        for (const std::string* v :
+             {&a.message_id, &a.date, &a.from, &a.node, &a.domain, &a.subject, &a.failure_text,
+              &a.dist, &a.server, &a.package, &a.location, &a.region, &a.detail, &a.source}) {
+            bind_text(insert, ++i, *v);
+        }
+        insert.bindNoCopy(++i, now_text);
+        return insert.exec() > 0;
+    }
+
+    void record_failed(const Alert& a, const std::string& at) {
+        if (a.dist.empty()) return;
+        failed.reset();
+        failed.bindNoCopy(1, a.dist);
+        failed.bindNoCopy(2, a.server);
+        failed.bindNoCopy(3, a.device);
+        failed.bindNoCopy(4, a.package);
+        failed.bindNoCopy(5, at);
+        failed.bindNoCopy(6, a.id);
+        failed.exec();
+    }
+
+    bool on_outage(const Alert& a, const std::string& at) {
+        if (!has_outages) return false;
+        outage.reset();
+        outage.bindNoCopy(1, a.device);
+        outage.bindNoCopy(2, at);
+        const bool found = outage.executeStep();
+        outage.reset();  // a statement left stepping would keep its snapshot past the commit
+        return found;
+    }
+
+    const std::string& region_of(const Alert& a) {
+        if (!thresholds.has_region_rules()) return a.region;
+        auto it = regions.find(a.device);
+        if (it == regions.end()) {
+            const auto d = devices::find(db, a.device);
+            it = regions.emplace(a.device, d && !d->region.empty() ? d->region : a.region).first;
+        }
+        return it->second;
+    }
+
+    /// The latest ticket of the alert's device and failure, if it is open at the alert's time
+    /// (not closed, or closed less than `reopen` before it).
+    std::optional<OpenTicket>* open_ticket(const Alert& a) {
+        std::string key = a.device;
+        key += '\0';
+        key += a.failure;
+        auto it = latest.find(key);
+        if (it == latest.end()) {
+            std::optional<OpenTicket> t;
+            open.reset();
+            open.bindNoCopy(1, a.device);
+            open.bindNoCopy(2, a.failure);
+            if (open.executeStep()) {
+                t.emplace();
+                t->id = open.getColumn(0).getString();
+                if (!open.getColumn(1).isNull()) t->closed = open.getColumn(1).getInt64();
+                t->window_start = open.getColumn(2).getInt64();
+                t->trigger = open.getColumn(3).getInt64();
+            }
+            open.reset();
+            it = latest.emplace(std::move(key), std::move(t)).first;
+        }
+        return &it->second;
+    }
+
+    bool is_open(const OpenTicket& t, std::int64_t at) const {
+        return !t.closed || *t.closed > at - s.reopen.count();
+    }
+
+    /// Writes the summed-up attachments: before anything reads ticket rows, and at the end of
+    /// the batch.
+    void flush_attached() {
+        for (const auto& [id, a] : attached) {
+            attach.reset();
+            attach.bind(1, a.count);
+            attach.bind(2, a.first);
+            attach.bind(3, a.last);
+            attach.bind(4, a.reopen ? 1 : 0);
+            attach.bindNoCopy(5, id);
+            attach.exec();
+        }
+        attached.clear();
+    }
+
+    std::int64_t count_in(const Alert& a, std::int64_t end, timeutil::Duration w) {
+        count.reset();
+        count.bindNoCopy(1, a.device);
+        count.bindNoCopy(2, a.failure);
+        count.bind(3, end - w.count());
+        count.bind(4, end);
+        count.executeStep();
+        const std::int64_t n = count.getColumn(0).getInt64();
+        count.reset();
+        return n;
+    }
+
+    /// The earliest time in [from, to) of a counted alert (not on outage, free or already in
+    /// `ticket`) whose window meets the limit.
+    std::optional<std::int64_t> earliest_trigger(const Alert& a, std::int64_t from, std::int64_t to,
+                                                 const Limit& lim, const std::string& ticket) {
+        std::vector<std::int64_t> times;
+        candidates.reset();
+        candidates.bindNoCopy(1, a.device);
+        candidates.bindNoCopy(2, a.failure);
+        candidates.bind(3, from);
+        candidates.bind(4, to);
+        candidates.bindNoCopy(5, ticket);
+        while (candidates.executeStep())
+            times.push_back(candidates.getColumn(0).getInt64());
+        for (std::int64_t t : times)
+            if (count_in(a, t, lim.window) >= lim.limit) return t;
+        return std::nullopt;
+    }
+
+    /// Attaches every free counted alert after `window_start` to the ticket and recounts it.
+    void gather(const Alert& a, const std::string& ticket, std::int64_t window_start) {
+        attach_range.reset();
+        attach_range.bindNoCopy(1, ticket);
+        attach_range.bindNoCopy(2, a.device);
+        attach_range.bindNoCopy(3, a.failure);
+        attach_range.bind(4, window_start);
+        attach_range.exec();
+        recount.reset();
+        recount.bindNoCopy(1, ticket);
+        recount.bindNoCopy(2, a.device);
+        recount.bindNoCopy(3, a.failure);
+        recount.bind(4, window_start);
+        recount.exec();
+    }
+
+    void relabel(const Alert& a, const std::string& action, const std::string& ticket) {
+        set_action.reset();
+        set_action.bindNoCopy(1, a.id);
+        set_action.bindNoCopy(2, action);
+        set_action.bindNoCopy(3, ticket);
+        set_action.exec();
+    }
+
+    std::string create(const Alert& a, std::int64_t trigger, const Limit& lim) {
+        const std::string id = ids::next(db, 'T', now, 4);
+        const std::int64_t window_start = trigger - lim.window.count();
+        const std::string claimed = format_rfc3339(timeutil::now());
+        new_ticket.reset();
+        int i = 0;
+        new_ticket.bindNoCopy(++i, id);
+        new_ticket.bindNoCopy(++i, a.device);
+        new_ticket.bindNoCopy(++i, a.failure);
+        new_ticket.bind(++i, lim.limit);
+        new_ticket.bind(++i, static_cast<std::int64_t>(lim.window.count()));
+        new_ticket.bind(++i, secs(a.at));
+        new_ticket.bind(++i, secs(a.at));
+        new_ticket.bind(++i, trigger);
+        new_ticket.bind(++i, window_start);
+        new_ticket.bindNoCopy(++i, now_text);
+        new_ticket.bindNoCopy(++i, claimed);
+        for (const std::string* v :
+             {&a.location, &a.region, &a.package, &a.server, &a.dist, &a.detail})
+            new_ticket.bindNoCopy(++i, *v);
+        new_ticket.exec();
+        gather(a, id, window_start);
+        return id;
+    }
+
+    void handle(const Alert& a, BatchResult& r) {
+        const std::int64_t at = secs(a.at);
+        const std::string at_text = format_rfc3339(a.at);
+        const bool out = on_outage(a, at_text);
+        if (out && s.drop_outage_alerts) {
+            if (!store(a, false, true, "suppressed-outage", "")) {
+                ++r.duplicates;
+                return;
+            }
+            record_failed(a, at_text);
+            ++r.suppressed;
+            return;
+        }
+        const Limit lim = thresholds.lookup(a.device, region_of(a), a.failure);
+        std::optional<OpenTicket>& latest_ticket = *open_ticket(a);
+        OpenTicket* ticket =
+            latest_ticket && is_open(*latest_ticket, at) ? &*latest_ticket : nullptr;
+        const bool reopen = ticket && ticket->closed && at >= *ticket->closed;
+        if (!out && ticket && at > ticket->window_start && (at >= ticket->trigger || reopen)) {
+            if (!store(a, true, false, (reopen ? "reopened " : "updated ") + ticket->id,
+                       ticket->id)) {
+                ++r.duplicates;
+                return;
+            }
+            record_failed(a, at_text);
+            auto [slot, fresh] = attached.try_emplace(ticket->id);
+            Attached& sum = slot->second;
+            sum.first = fresh ? at : std::min(sum.first, at);
+            sum.last = fresh ? at : std::max(sum.last, at);
+            ++sum.count;
+            if (reopen) {
+                sum.reopen = true;
+                ticket->closed.reset();
+            }
+            ++r.updated;
+            return;
+        }
+        // A device under maintenance gets no ticket and no update, but its alert is counted.
+        const bool suppressed = out && (ticket || count_in(a, at, lim.window) + 1 >= lim.limit);
+        if (!store(a, true, out, suppressed ? "suppressed-outage" : "counted", "")) {
+            ++r.duplicates;
+            return;
+        }
+        record_failed(a, at_text);
+        ++(suppressed ? r.suppressed : r.counted);
+        if (ticket) {
+            // Earlier than the open ticket's trigger (it arrived late): counted, it may make
+            // the threshold met earlier, which moves the ticket's window back over it.
+            flush_attached();  // the recount below sets the ticket's count from its alerts
+            const auto trigger = earliest_trigger(
+                a, at, std::min(at + lim.window.count(), ticket->trigger), lim, ticket->id);
+            if (trigger) {
+                ticket->trigger = *trigger;
+                ticket->window_start = *trigger - lim.window.count();
+                move_window.reset();
+                move_window.bindNoCopy(1, ticket->id);
+                move_window.bind(2, ticket->trigger);
+                move_window.bind(3, ticket->window_start);
+                move_window.exec();
+            }
+            if (!trigger && (out || at <= ticket->window_start)) return;
+            gather(a, ticket->id, ticket->window_start);
+            if (!out) {
+                relabel(a, "updated " + ticket->id, ticket->id);
+                --r.counted;
+                ++r.updated;
+            }
+            return;
+        }
+        window.reset();
+        window.bindNoCopy(1, a.device);
+        window.bindNoCopy(2, a.failure);
+        window.bind(3, at - lim.window.count());
+        window.bind(4, at);
+        window.executeStep();
+        const auto in_window = window.getColumn(0).getInt64();
+        const auto later = window.getColumn(1).getInt64();
+        window.reset();
+        // Its own window (unless it is on an outage), or a later alert's that now holds it.
+        std::optional<std::int64_t> trigger;
+        if (!out && in_window >= lim.limit)
+            trigger = at;
+        else if (later > 0)
+            trigger = earliest_trigger(a, at + 1, at + lim.window.count(), lim, "");
+        if (!trigger) return;
+        const std::string id = create(a, *trigger, lim);
+        latest_ticket = OpenTicket{id, std::nullopt, *trigger - lim.window.count(), *trigger};
+        if (!out) {
+            relabel(a, "ticket " + id, id);
+            --r.counted;
+        }
+        r.created.push_back(id);
+    }
+
+    void begin_batch() {
+        latest.clear();
+        attached.clear();
+        thresholds = Thresholds::load(db, s);
+        any_outage.reset();
+        any_outage.executeStep();
+        has_outages = any_outage.getColumn(0).getInt() != 0;
+        any_outage.reset();
+    }
+};
+
+Processor::Processor(State& state, const Settings& settings, TimePoint now)
+    : impl_(std::make_unique<Impl>(state, settings, now)) {}
+Processor::~Processor() = default;
+
+BatchResult Processor::process(const std::vector<Alert>& alerts) {
+    BatchResult result;
+    impl_->state.write([&](SQLite::Database&) {
+        result = BatchResult{};
+        impl_->begin_batch();
+        for (const Alert& a : alerts)
+            impl_->handle(a, result);
+        impl_->flush_attached();
+    });
+    return result;
+}
+
+std::vector<Ticket> Processor::dry_run(const std::vector<Alert>& alerts, BatchResult& result) {
+    SQLite::Database& db = impl_->db;
+    std::vector<Ticket> tickets;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        result = BatchResult{};
+        impl_->begin_batch();
+        for (const Alert& a : alerts)
+            impl_->handle(a, result);
+        impl_->flush_attached();
+        for (const auto& id : result.created)
+            if (auto t = find_ticket(db, id)) tickets.push_back(std::move(*t));
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+    db.exec("ROLLBACK");
+    return tickets;
+}
+
+std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, std::string& why) {
+    const auto type = jsonl::get_string(record, "type");
+    if (type != "alert") {
+        why =
+            type ? "a '" + std::string(*type) + "' record, not an alert" : "a record without type";
+        return std::nullopt;
+    }
+    const auto get = [&](std::string_view key) {
+        return std::string(jsonl::get_string(record, key).value_or(""));
+    };
+    Alert a;
+    a.id = get("id");
+    a.device = lower(get("device"));
+    if (a.id.empty()) {
+        why = "alert without an id";
+        return std::nullopt;
+    }
+    if (a.device.empty()) {
+        why = "alert " + a.id + " names no device";
+        return std::nullopt;
+    }
+    a.failure = lower(get("failure"));
+    if (a.failure.empty()) a.failure = "other";
+    a.message_id = get("message_id");
+    a.date = get("date");
+    a.from = get("from");
+    a.node = get("node");
+    a.domain = get("domain");
+    a.subject = get("subject");
+    a.failure_text = get("failure_text");
+    a.server = get("server");
+    a.dist = get("dist");
+    a.package = get("package");
+    a.location = get("location");
+    a.region = get("region");
+    a.detail = get("detail");
+    a.source = get("source");
+    if (auto t = timeutil::parse_rfc3339(get("time")))
+        a.at = *t;
+    else if (auto d = timeutil::parse_rfc3339(a.date))
+        a.at = *d;
+    else
+        a.at = now;
+    return a;
+}
+
+}  // namespace swd::ticket

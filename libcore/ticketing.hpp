@@ -1,0 +1,70 @@
+// swd-ticket: from valid alerts to the right job tickets (seed 002, FIG. 3 steps 216-224;
+// claims 18-27 of 000/001; DESIGN §8). For each alert, in one transaction with the rest of its
+// batch: store it, record the failed distribution, count it per device and failure type in a
+// window of the alerts' own times, compare with the threshold, check the outage list, and
+// create a ticket or update the open one. Delivery is libcore/ticket_delivery; the command
+// line is libcore/ticket_cli.
+#pragma once
+
+#include <simdjson.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "libcore/state.hpp"
+#include "libcore/ticket_config.hpp"
+#include "libcore/ticket_store.hpp"
+
+namespace swd::ticket {
+
+/// One alert as swd-ticket uses it (DESIGN §4 `alert`).
+struct Alert {
+    std::string id, message_id, date, from, node, domain, subject;
+    std::string failure;  ///< canonical type, lower case ("other" when the alert has none)
+    std::string failure_text, device, server, dist, package, location, region, detail, source;
+    timeutil::TimePoint at{};  ///< the alert's `time`, else its `date`, else the run's now
+};
+
+/// What a batch did.
+struct BatchResult {
+    std::vector<std::string> created;  ///< ticket ids, in creation order
+    int duplicates = 0;                ///< alerts already processed (same id)
+    int counted = 0, suppressed = 0, updated = 0;
+};
+
+/// Decides what to do with alerts. Statements are prepared once; each process() call is one
+/// transaction, so concurrent processes see each other's alerts and tickets exactly.
+class Processor {
+  public:
+    Processor(State& state, const Settings& settings, timeutil::TimePoint now);
+    ~Processor();
+    Processor(const Processor&) = delete;
+    Processor& operator=(const Processor&) = delete;
+
+    /// Processes the alerts in one transaction (retried as a whole when the state file is
+    /// busy). Per alert: a duplicate id is skipped; the failed distribution is recorded (when
+    /// the alert names one); on the outage list at its time, it never makes or updates a
+    /// ticket (and with drop_outage_alerts is not counted); an open ticket of the same device
+    /// and failure (not closed, or closed less than `reopen` before the alert) takes it as an
+    /// update (reopening a closed one); else, when the alerts in the window ending at its time
+    /// meet the threshold, a ticket is created holding them. Alerts that arrive out of order
+    /// are counted in the windows their times fall in, so the tickets do not depend on how a
+    /// stream is split between runs or processes.
+    BatchResult process(const std::vector<Alert>& alerts);
+
+    /// Like process(), but rolled back: what would happen, with the tickets that would be
+    /// created (status "new").
+    std::vector<Ticket> dry_run(const std::vector<Alert>& alerts, BatchResult& result);
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Reads an `alert` record; nullopt (with `why`) when it is not one swd-ticket can use.
+std::optional<Alert> parse_alert(simdjson::dom::element record, timeutil::TimePoint now,
+                                 std::string& why);
+
+}  // namespace swd::ticket

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Done when 3: `kill -9` of `run` in the middle of package lists, repeated at random points, then
+# `run` again: every request ends in done, each package is installed once (the record the
+# installer keeps on the target is the only one ever written for it: every success the
+# distribution log reports for it names that record's install id), each list completes once,
+# and no half-written file is left behind.
+. "$SWD_SOURCE_DIR/tests/cli/lib.sh"
+
+cat >>"$SWD_CONFIG" <<EOF
+[queue]
+packages = "$T/store"
+spool = "$T/spool"
+log = "$T/distribution.log"
+[alerts]
+to = ["ops@example.com"]
+[smtp]
+url = "smtp://127.0.0.1:1"
+EOF
+
+# make_pkg NAME VERSION: a package with three files and a command script that takes a while.
+make_pkg() {
+    local dir="$T/src/$1-$2" files="" i
+    mkdir -p "$dir/payload"
+    for i in 1 2 3; do
+        head -c $((20000 + RANDOM)) /dev/urandom >"$dir/payload/f$i"
+        files+="<FILE SOURCE=\"payload/f$i\" DESTINATION=\"opt/$1/f$i\" SHA256=\"$(sha256sum "$dir/payload/f$i" | cut -d' ' -f1)\"/>"
+    done
+    cat >"$dir/swd-package.xml" <<XML
+<SOFTPKG NAME="$1" VERSION="$2"><IMPLEMENTATION><CODEBASE>$files</CODEBASE>
+<SCRIPT TYPE="command">/bin/sleep 0.1</SCRIPT></IMPLEMENTATION></SOFTPKG>
+XML
+    swd-queue packages add "$dir" >/dev/null
+}
+swd-queue packages add "$SRC/examples/packages/pkg-a-1.2" "$SRC/examples/packages/pkg-b-3.4" >/dev/null
+for p in pkg-c pkg-d pkg-e pkg-f; do make_pkg "$p" 1; done
+packages=(pkg-a-1.2 pkg-b-3.4 pkg-c-1 pkg-d-1 pkg-e-1 pkg-f-1)
+
+targets=()
+for n in 1 2 3 4 5 6; do
+    mkdir -p "ep/pos-$n/etc"
+    echo "local settings $n" >"ep/pos-$n/etc/pkg-a.conf"  # pkg-a replaces it: a backup is taken
+    targets+=(--target "pos-$n")
+done
+swd-queue targets add pos-1 pos-2 pos-3 pos-4 pos-5 pos-6 --transport "local:$T/ep/{target}" >/dev/null
+pkg_args=()
+for p in "${packages[@]}"; do pkg_args+=(--package "$p"); done
+swd-queue submit --dist D-KILL "${pkg_args[@]}" "${targets[@]}" >submitted.jsonl
+
+kills=0
+for round in $(seq 1 40); do
+    [[ $(swd-queue list --queue done | wc -l) == 6 ]] && break
+    swd-queue run --once --max-active 3 >>events.jsonl 2>>run.err &
+    pid=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 600)))"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null || true
+done
+swd-queue run --once >>events.jsonl 2>>run.err || true
+(( kills >= 3 )) || fail "only $kills kills landed: the test did not exercise crashes"
+
+swd-queue list >final.jsonl
+assert_eq "done done done done done done" "$(json_get final.jsonl '" ".join(x["queue"] for x in r)')" "every request done"
+
+swd-queue events >all-events.jsonl
+$PY - "$T" "${packages[@]}" <<'PYEOF' || fail "a package was installed twice or a list completed twice"
+import json, os, shlex, sys
+T, packages = sys.argv[1], sys.argv[2:]
+events = [json.loads(l) for l in open(f"{T}/all-events.jsonl")]
+per_request = {}
+for e in events:
+    if e["class"] == "SWD_List_Success":
+        per_request[e["request"]] = per_request.get(e["request"], 0) + 1
+assert sorted(per_request.values()) == [1] * 6, per_request
+success_ids = {}
+for line in open(f"{T}/distribution.log"):
+    rec = dict(w.split("=", 1) for w in shlex.split(line))
+    if rec.get("event") == "result" and rec.get("result") == "success":
+        success_ids.setdefault((rec["target"], rec["package"]), set()).add(rec.get("install_id"))
+for n in range(1, 7):
+    root = f"{T}/ep/pos-{n}"
+    for p in packages:
+        rec = json.load(open(f"{root}/var/lib/swd/installed/{p}.json"))
+        assert rec["status"] == "installed", (n, p, rec["status"])
+        ids = success_ids.get((f"pos-{n}", p))
+        assert ids == {rec["install_id"]}, (n, p, ids, rec["install_id"])
+    for dirpath, dirs, files in os.walk(root):
+        for f in files:
+            assert not f.startswith(".swd-tmp."), os.path.join(dirpath, f)
+    assert open(f"{root}/var/backups/pkg-a/etc/pkg-a.conf").read() == f"local settings {n}\n"
+PYEOF
+for n in 1 2 3 4 5 6; do
+    for p in pkg-c pkg-d pkg-e pkg-f; do
+        cmp -s "ep/pos-$n/opt/$p/f2" "store/$p-1/payload/f2" || fail "pos-$n: $p/f2 differs"
+    done
+done
+echo "kills: $kills" >&2

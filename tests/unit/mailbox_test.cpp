@@ -1,0 +1,246 @@
+#include "libcore/mailbox.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "libcore/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using swd::mailbox::Item;
+using swd::mailbox::Kind;
+using swd::mailbox::Reader;
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "swd-mailbox-XXXXXX").string();
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+void write(const fs::path& p, const std::string& data) {
+    std::ofstream out(p, std::ios::binary);
+    out << data;
+    REQUIRE(out);
+}
+
+struct Got {
+    std::string raw, source, path, error;
+    std::uint64_t size;
+    bool too_large;
+};
+
+std::vector<Got> read_all(const std::string& source, swd::mailbox::ReadOptions options = {},
+                          Kind* kind = nullptr) {
+    Reader reader({source}, options);
+    if (kind) *kind = reader.kind();
+    std::vector<Got> out;
+    Item item;
+    while (reader.next(item)) {
+        out.push_back({std::string(item.raw), item.source, item.path.string(), item.error,
+                       item.size, item.too_large});
+    }
+    return out;
+}
+
+fs::path maildir(const TempDir& t) {
+    const fs::path md = t.path / "md";
+    for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(md / sub);
+    return md;
+}
+
+}  // namespace
+
+TEST_CASE("mbox: split on From lines, offsets, mboxrd unquoting", "[mailbox]") {
+    TempDir t;
+    const std::string m1 =
+        "From: a@b.example.com\n\nbody 1\n>From the log\n>>From quoted\nFrom here on, no\n";
+    const std::string m2 = "From: c@d.example.com\n\nbody 2\n";
+    const std::string text = "From a@b Sat Nov 21 10:00:00 2026\n" + m1 +
+                             "\nFrom c@d Sat Nov 21 10:01:00 2026\n" + m2 + "\n";
+    write(t.path / "box", text);
+    Kind kind{};
+    const auto got = read_all((t.path / "box").string(), {}, &kind);
+    CHECK(kind == Kind::mbox);
+    REQUIRE(got.size() == 2);
+    // "From here on, no" follows a body line and carries no time: not a separator.
+    CHECK(got[0].raw ==
+          "From: a@b.example.com\n\nbody 1\nFrom the log\n>From quoted\nFrom here on, no\n");
+    CHECK(got[1].raw == m2);
+    const std::size_t second = text.find("\nFrom c@d") + 1;
+    CHECK(got[0].source == "mbox:" + (t.path / "box").string() + "#0");
+    CHECK(got[1].source == "mbox:" + (t.path / "box").string() + "#" + std::to_string(second));
+    CHECK(got[1].size == m2.size());
+}
+
+TEST_CASE("mbox: an envelope line without a blank line before it still splits", "[mailbox]") {
+    TempDir t;
+    write(t.path / "box",
+          "From a@b Sat Nov 21 10:00:00 2026\nFrom: a@b.example.com\n\nx\n"
+          "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n\ny\n");
+    const auto got = read_all((t.path / "box").string());
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].raw == "From: a@b.example.com\n\nx\n");
+}
+
+TEST_CASE("mbox: CRLF, truncation, empty messages, empty file", "[mailbox]") {
+    TempDir t;
+    SECTION("CRLF separators") {
+        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\r\nFrom: a@b.example.com\r\n\r\nx\r\n"
+                              "\r\nFrom c@d Sat Nov 21 10:01:00 2026\r\nFrom: c@d.example.com\r\n");
+        const auto got = read_all((t.path / "box").string());
+        REQUIRE(got.size() == 2);
+        CHECK(got[0].raw == "From: a@b.example.com\r\n\r\nx\r\n");
+    }
+    SECTION("truncated: the last message ends where the file does") {
+        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\nFrom: a@b.exa");
+        const auto got = read_all((t.path / "box").string());
+        REQUIRE(got.size() == 1);
+        CHECK(got[0].raw == "From: a@b.exa");
+    }
+    SECTION("two separators in a row give an empty message") {
+        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\n"
+                              "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n");
+        const auto got = read_all((t.path / "box").string());
+        REQUIRE(got.size() == 2);
+        CHECK(got[0].raw.empty());
+    }
+    SECTION("an empty file is an empty mbox") {
+        write(t.path / "box", "");
+        Kind kind{};
+        CHECK(read_all((t.path / "box").string(), {}, &kind).empty());
+        CHECK(kind == Kind::mbox);
+    }
+}
+
+TEST_CASE("mbox: messages and lines larger than the read chunk", "[mailbox]") {
+    TempDir t;
+    const std::string big_line(3 << 20, 'x');  // one 3 MiB line, three chunks
+    // ">From:" is no quoted "From " line: it stays as it is.
+    const std::string m1 = ">From: a@b.example.com\n\n" + big_line + "\nFrom the end\n";
+    const std::string m2 = "From: c@d.example.com\n\n" + std::string(2 << 20, 'y');
+    write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\n>From: a@b.example.com\n\n" +
+                              big_line + "\n>From the end\n\nFrom c@d Sat Nov 21 10:01:00 2026\n" +
+                              m2);
+    const auto got = read_all((t.path / "box").string());
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].raw == m1);
+    CHECK(got[1].raw == m2);
+
+    SECTION("max_size cuts and flags, the size stays the full size") {
+        const auto cut = read_all((t.path / "box").string(), {false, 1000});
+        REQUIRE(cut.size() == 2);
+        CHECK(cut[0].too_large);
+        CHECK(cut[0].raw.size() == 1000);
+        CHECK(cut[0].size == m1.size());
+        CHECK(cut[1].too_large);
+    }
+}
+
+TEST_CASE("a file that does not start with From is one message", "[mailbox]") {
+    TempDir t;
+    write(t.path / "msg", "From: a@b.example.com\n\nbody\n");
+    Kind kind{};
+    const auto got = read_all((t.path / "msg").string(), {}, &kind);
+    CHECK(kind == Kind::file);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].raw == "From: a@b.example.com\n\nbody\n");
+    CHECK(got[0].source == "file:" + (t.path / "msg").string());
+}
+
+TEST_CASE("Maildir: new/ in name order, --all adds unseen cur/, never tmp/", "[mailbox]") {
+    TempDir t;
+    const fs::path md = maildir(t);
+    write(md / "new" / "2.M2.host", "From: b@x.example.com\n\n2\n");
+    write(md / "new" / "1.M1.host", "From: a@x.example.com\n\n1\n");
+    write(md / "new" / ".hidden", "not mail");
+    write(md / "cur" / ".keep", "");
+    write(md / "cur" / "0.M0.host:2,", "From: c@x.example.com\n\n0\n");
+    write(md / "cur" / "0.M9.host:2,RS", "From: seen@x.example.com\n\n9\n");
+    write(md / "tmp" / "3.M3.host", "From: half");
+
+    Kind kind{};
+    auto got = read_all(md.string(), {}, &kind);
+    CHECK(kind == Kind::maildir);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].raw == "From: a@x.example.com\n\n1\n");
+    CHECK(got[0].path == (md / "new" / "1.M1.host").string());
+    CHECK(got[0].source == "maildir:" + (md / "new" / "1.M1.host").string());
+    CHECK(got[1].raw == "From: b@x.example.com\n\n2\n");
+
+    got = read_all(md.string(), {true, 32u << 20});
+    REQUIRE(got.size() == 3);
+    CHECK(got[2].path == (md / "cur" / "0.M0.host:2,").string());
+}
+
+TEST_CASE("Maildir: many files, large files, too-large files", "[mailbox]") {
+    TempDir t;
+    const fs::path md = maildir(t);
+    for (int i = 0; i < 300; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%04d.M.host", i);
+        write(md / "new" / name, "From: a@x.example.com\n\n" + std::to_string(i) + "\n");
+    }
+    write(md / "new" / "9999.big", "From: a@x.example.com\n\n" + std::string(200000, 'b'));
+    auto got = read_all(md.string());
+    REQUIRE(got.size() == 301);
+    for (int i = 0; i < 300; ++i) CHECK(got[i].raw.ends_with("\n" + std::to_string(i) + "\n"));
+    CHECK(got[300].raw.size() == 200023);
+    CHECK_FALSE(got[300].too_large);
+
+    got = read_all(md.string(), {false, 100000});
+    CHECK(got[300].too_large);
+    CHECK(got[300].size == 200023);
+    CHECK(got[300].raw.size() == 100000);
+}
+
+TEST_CASE("sources that are not there or not mail", "[mailbox]") {
+    TempDir t;
+    fs::create_directories(t.path / "plain");
+    const auto code = [](const std::string& source) {
+        try {
+            Reader r({source}, {});
+        } catch (const swd::Error& e) {
+            return e.code();
+        }
+        return swd::Exit::ok;
+    };
+    CHECK(code((t.path / "missing").string()) == swd::Exit::config);
+    CHECK(code((t.path / "plain").string()) == swd::Exit::config);
+}
+
+TEST_CASE("seen_path: into cur/ with S (and F), existing flags kept in order", "[mailbox]") {
+    using swd::mailbox::seen_path;
+    const fs::path md = "/m";
+    CHECK(seen_path(md / "new" / "1.M1.host", false) == md / "cur" / "1.M1.host:2,S");
+    CHECK(seen_path(md / "new" / "1.M1.host", true) == md / "cur" / "1.M1.host:2,FS");
+    CHECK(seen_path(md / "cur" / "1.M1.host:2,R", true) == md / "cur" / "1.M1.host:2,FRS");
+    CHECK(seen_path(md / "cur" / "1.M1.host:2,S", false) == md / "cur" / "1.M1.host:2,S");
+    CHECK(seen_path(md / "cur" / "1.M1.host:2,", false) == md / "cur" / "1.M1.host:2,S");
+}
+
+TEST_CASE("move renames, and says why it cannot", "[mailbox]") {
+    TempDir t;
+    const fs::path md = maildir(t);
+    write(md / "new" / "1", "x");
+    swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S");
+    CHECK(fs::exists(md / "cur" / "1:2,S"));
+    CHECK_FALSE(fs::exists(md / "new" / "1"));
+    CHECK_THROWS_WITH(swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S"),
+                      Catch::Contains("moving") && Catch::Contains("No such file"));
+}

@@ -1,0 +1,287 @@
+#include "libcore/queue.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "libcore/ids.hpp"
+#include "libcore/outbox.hpp"
+#include "libcore/process.hpp"
+#include "libcore/queue_alert.hpp"
+#include "libcore/queue_intake.hpp"
+#include "libcore/queue_run.hpp"
+#include "libcore/queue_transport.hpp"
+#include "pkg_fixture.hpp"
+
+namespace {
+
+using swd::test::read_file;
+using swd::test::TempDir;
+using swd::test::write_file;
+namespace queue = swd::queue;
+
+std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const swd::Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+struct Fixture {
+    TempDir tmp;
+    queue::Settings settings;
+    swd::State state{tmp.path() / "state.db", queue::schemas()};
+    std::unique_ptr<swd::distlog::Appender> log;
+
+    Fixture() {
+        settings.packages = tmp.path() / "store";
+        settings.spool = tmp.path() / "spool";
+        settings.log = tmp.path() / "dist.log";
+        settings.retry_interval = 0;
+        settings.push_retries = 1;
+        settings.pull_retries = 1;
+        settings.server = "relay-a";
+        settings.alert_to = {"ops@example.com"};
+        settings.alert_retry = {std::chrono::seconds(0)};
+        settings.smtp.url = "smtp://127.0.0.1:1";
+        settings.smtp.from = "swd@relay-a.east.example.com";
+        log = std::make_unique<swd::distlog::Appender>(settings.log);
+        swd::test::make_package(tmp.path() / "src/pkg-a-1.2", "pkg-a", "1.2",
+                                {{"payload/a", "opt/a.txt", "a\n", "", ""}});
+        swd::test::make_package(tmp.path() / "src/pkg-b-3.4", "pkg-b", "3.4",
+                                {{"payload/b", "opt/b.txt", "b\n", "", ""}});
+        swd::package::Store store(settings.packages);
+        store.add(tmp.path() / "src/pkg-a-1.2");
+        store.add(tmp.path() / "src/pkg-b-3.4");
+    }
+
+    void add_target(const std::string& name, const std::string& transport,
+                    const std::string& install = "") {
+        queue::Target t;
+        t.name = name;
+        t.transport = transport;
+        t.install_cmd = install;
+        t.location = "Building 12/Room 3";
+        t.region = "east";
+        t.added = "2026-11-21T10:00:00Z";
+        state.write([&](SQLite::Database& db) { queue::upsert_target(db, t); });
+    }
+
+    std::vector<queue::Request> submit(std::vector<std::string> words) {
+        return queue::submit_words(state, settings, *log, std::move(words));
+    }
+
+    queue::RunReport run(int max_active = 4) {
+        std::FILE* out = std::tmpfile();
+        swd::RecordOutput records(swd::Format::jsonl, {}, out);
+        queue::RunOptions o;
+        o.max_active = max_active;
+        auto rep = queue::run_manager(state, settings, *log, records, o);
+        std::fclose(out);
+        return rep;
+    }
+
+    queue::Request request(const std::string& id) { return *queue::find_request(state.db(), id); }
+};
+
+}  // namespace
+
+TEST_CASE("templates are split once; values stay inside their word", "[queue]") {
+    const std::map<std::string, std::string> values{{"target", "pos 1"},
+                                                    {"package", "$(reboot);x"},
+                                                    {"package_dir", "/srv/it's here"},
+                                                    {"params", "a,b"}};
+    const auto argv = queue::expand(
+        "install-pkg --to={target} '{package}' \"{package_dir}/x y\" {params} {nope}", values);
+    CHECK(argv == std::vector<std::string>{"install-pkg", "--to=pos 1", "$(reboot);x",
+                                           "/srv/it's here/x y", "a,b", "{nope}"});
+    CHECK_NOTHROW(
+        queue::check_template("t", "push {package_dir} {target}:{address} {mac} {params}"));
+    CHECK_THAT(error_of([] { queue::check_template("--install-cmd", "push {pkgdir}"); }),
+               Catch::Contains("unknown placeholder {pkgdir}"));
+    CHECK_THAT(error_of([] { queue::check_template("--install-cmd", "push 'open"); }),
+               Catch::Contains("unterminated"));
+    CHECK_THAT(error_of([] { queue::check_template("--install-cmd", "   "); }),
+               Catch::Contains("empty command"));
+}
+
+TEST_CASE("submit: one request per target, logged verbatim; bad commands refused whole",
+          "[queue]") {
+    Fixture f;
+    f.add_target("pos-1", "local:/nonexistent/pos-1");
+    f.add_target("pos-2", "local:/nonexistent/pos-2");
+    const std::vector<std::string> words{
+        "submit",    "--dist",    "D-1",      "--package",           "pkg-a-1.2",
+        "--package", "pkg-b-3.4", "--target", "pos-1:replace,force", "--target",
+        "pos-2",     "--origin",  "master-1", "--push-retries",      "2"};
+    const auto reqs = f.submit(words);
+    REQUIRE(reqs.size() == 2);
+    CHECK(reqs[0].target == "pos-1");
+    CHECK(reqs[0].params == std::vector<std::string>{"replace", "force"});
+    CHECK(reqs[0].packages == std::vector<std::string>{"pkg-a-1.2", "pkg-b-3.4"});
+    CHECK(reqs[0].push_left == 2);
+    CHECK(reqs[1].params.empty());
+    CHECK(reqs[0].queue == "incoming");
+    CHECK(reqs[0].id < reqs[1].id);
+
+    const auto line = read_file(f.settings.log);
+    const auto parsed = swd::distlog::parse_line(line.substr(0, line.find('\n')));
+    REQUIRE(parsed);
+    CHECK(parsed->at("event") == "received");
+    CHECK(parsed->at("origin") == "master-1");
+    CHECK(parsed->at("targets") == "pos-1,pos-2");
+    auto argv = words;
+    argv.insert(argv.begin(), "swd-queue");
+    CHECK(swd::process::split_words(parsed->at("cmd")) == argv);
+
+    const auto refused = [&](std::vector<std::string> w) {
+        return error_of([&] { f.submit(std::move(w)); });
+    };
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg;rm -rf /", "--target", "pos-1"}),
+               Catch::Contains("package 'pkg;rm -rf /': only letters"));
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg-a-1.2", "--target", "pos-1:$(reboot)"}),
+               Catch::Contains("parameter '$(reboot)'"));
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg-a-1.2", "--target", "pos-1", "--target",
+                        "ghost"}),
+               Catch::Contains("unknown target 'ghost'"));
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg-a-1.2"}),
+               Catch::Contains("--target is required"));
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "p", "--target", "pos-1", "--retry-interval",
+                        "soon"}),
+               Catch::Contains("not a duration"));
+    CHECK(queue::list_requests(f.state.db(), "").size() == 2);  // nothing of the refused ones
+    CHECK_THAT(read_file(f.settings.log), Catch::Contains("event=rejected"));
+}
+
+TEST_CASE("run: success, then hold -> pull -> login -> done; events end closed", "[queue]") {
+    Fixture f;
+    const auto up = f.tmp.path() / "ep/up";
+    const auto down = f.tmp.path() / "ep/down";
+    std::filesystem::create_directories(up);
+    f.add_target("up", "local:" + up.string());
+    f.add_target("down", "local:" + down.string());
+    const auto reqs = f.submit({"--dist", "D-1", "--package", "pkg-a-1.2", "--package", "pkg-b-3.4",
+                                "--target", "up", "--target", "down"});
+    auto rep = f.run();
+    CHECK(rep.done == 1);
+    CHECK(rep.failed == 1);
+    CHECK(f.request(reqs[0].id).queue == "done");
+    CHECK(read_file(up / "opt/b.txt") == "b\n");
+    auto down_req = f.request(reqs[1].id);
+    CHECK(down_req.queue == "hold");
+    CHECK(down_req.push_left == 0);
+    CHECK(down_req.last_failure == "connection");
+
+    f.run();  // the retry: no push retries left -> authoritative pull
+    down_req = f.request(reqs[1].id);
+    CHECK(down_req.queue == "pull");
+    CHECK(down_req.mode == "pull");
+    CHECK(down_req.pull_left == 0);
+    f.run();  // pull requests wait for a login
+    CHECK(f.request(reqs[1].id).queue == "pull");
+
+    std::filesystem::create_directories(down);
+    f.state.write([&](SQLite::Database& db) {
+        auto in = queue::parse_command(db, f.settings, {"login", "down"}, "", swd::timeutil::now());
+        queue::store(db, in, swd::timeutil::now());
+    });
+    f.run();
+    CHECK(f.request(reqs[1].id).queue == "done");
+    CHECK(read_file(down / "opt/a.txt") == "a\n");
+
+    // Only the errors are still open: two unreachable attempts. Start events were all closed.
+    queue::EventFilter open;
+    open.open_only = true;
+    const auto still = queue::list_events(f.state.db(), open);
+    REQUIRE(still.size() == 2);
+    for (const auto& e : still)
+        CHECK(e.cls == "SWD_Unreachable");
+    // One alert per failed attempt waits in the outbox (the SMTP server is not there).
+    const auto alerts = swd::outbox::list(f.state.db(), "");
+    REQUIRE(alerts.size() == 2);
+    CHECK_THAT(alerts[0].message,
+               Catch::Contains("Subject: [SWD] connection failure: down (pkg-a-1.2) dist D-1"));
+    CHECK_THAT(alerts[0].message, Catch::Contains("Location: Building 12/Room 3"));
+}
+
+TEST_CASE("run: an install failure with no retries aborts naming the package", "[queue]") {
+    Fixture f;
+    f.add_target("x", "exec", "/bin/sh -c 'echo \"disk on fire\" >&2; exit 4' {package}");
+    const auto reqs = f.submit({"--dist", "D-9", "--package", "pkg-a-1.2", "--target", "x",
+                                "--push-retries", "0", "--pull-retries", "0"});
+    f.run();
+    const auto r = f.request(reqs[0].id);
+    CHECK(r.queue == "abort");
+    CHECK(r.last_package == "pkg-a-1.2");
+    CHECK_THAT(r.last_error, Catch::Contains("exit 4: disk on fire"));
+    queue::EventFilter all;
+    const auto events = queue::list_events(f.state.db(), all);
+    const auto last = events.back();
+    CHECK(last.cls == "SWD_List_Failed");
+    CHECK(last.severity == "MINOR");
+    CHECK(last.open);
+    CHECK_THAT(last.message, Catch::Contains("last attempted package pkg-a-1.2"));
+    REQUIRE(queue::ack_event(f.state.db(), last.id, "2026-11-21T11:00:00Z"));
+    CHECK_FALSE(queue::ack_event(f.state.db(), last.id, "2026-11-21T11:00:00Z"));
+}
+
+TEST_CASE("spool: good files are taken in once, corrupt ones set aside with a reason", "[queue]") {
+    Fixture f;
+    f.add_target("pos-1", "local:/nonexistent/pos-1");
+    queue::ensure_spool(f.settings.spool);
+    write_file(f.settings.spool / "incoming/1.good",
+               "# from the master\nswd-queue submit --dist D-5 --package pkg-a-1.2 --target "
+               "pos-1:replace\n\n"
+               "pull-request --endpoint pos-1 --package pkg-b-3.4\n");
+    write_file(f.settings.spool / "incoming/2.bad",
+               "submit --dist D-6 --package pkg-a-1.2 --target pos-1\nsubmit --dist 'D-7 --target "
+               "pos-1\n");
+    write_file(f.settings.spool / "incoming/3.binary", std::string("\x00\xff\xfe garbage", 12));
+    const auto rep = queue::ingest_spool(f.state, f.settings, *f.log);
+    CHECK(rep.files == 3);
+    CHECK(rep.requests == 2);
+    CHECK(rep.corrupt == 2);
+    CHECK_FALSE(std::filesystem::exists(f.settings.spool / "incoming/1.good"));
+    CHECK(std::filesystem::exists(f.settings.spool / "corrupt/2.bad"));
+    CHECK_THAT(read_file(f.settings.spool / "corrupt/2.bad.reason"),
+               Catch::Contains("line 2: unterminated"));
+    CHECK(std::filesystem::exists(f.settings.spool / "corrupt/3.binary.reason"));
+    const auto reqs = queue::list_requests(f.state.db(), "");
+    REQUIRE(reqs.size() == 2);  // nothing of 2.bad, though its first line was fine
+    CHECK(reqs[0].origin == "spool");
+    CHECK(reqs[1].mode == "trusted-pull");
+
+    // The same file again (a crash between commit and unlink) is not queued twice.
+    write_file(f.settings.spool / "incoming/1.good",
+               "# from the master\nswd-queue submit --dist D-5 --package pkg-a-1.2 --target "
+               "pos-1:replace\n\n"
+               "pull-request --endpoint pos-1 --package pkg-b-3.4\n");
+    queue::ingest_spool(f.state, f.settings, *f.log);
+    CHECK(queue::list_requests(f.state.db(), "").size() == 2);
+}
+
+TEST_CASE("alert mails follow DESIGN §5", "[queue]") {
+    queue::AlertInfo a{"connection",
+                       "pos-0042",
+                       "relay-a",
+                       "D-20261121-0042",
+                       "pkg-a-1.2",
+                       "Building 12/Room 3",
+                       "east",
+                       swd::timeutil::parse_rfc3339("2026-11-21T10:15:03Z").value(),
+                       "connect to 10.1.2.3 port 22\ntimed out"};
+    CHECK(queue::alert_subject(a) ==
+          "[SWD] connection failure: pos-0042 (pkg-a-1.2) dist D-20261121-0042");
+    CHECK(queue::alert_body(a) ==
+          "Failure-Type: connection\nDevice: pos-0042\nServer: relay-a\nDistribution-ID: "
+          "D-20261121-0042\n"
+          "Package: pkg-a-1.2\nLocation: Building 12/Room 3\nRegion: east\nTime: "
+          "2026-11-21T10:15:03Z\n"
+          "Detail: connect to 10.1.2.3 port 22 timed out\n");
+    const auto msg = swd::mail::compose(
+        queue::alert_message(a, "swd@relay-a.east.example.com", {"sc@example.com"}));
+    CHECK_THAT(msg, Catch::Contains("From: swd-queue <swd@relay-a.east.example.com>"));
+    CHECK_THAT(msg, Catch::Contains("Auto-Submitted: auto-generated"));
+    CHECK_THAT(msg, Catch::Contains("X-SWD-Alert: 1"));
+    CHECK_THAT(msg, Catch::Contains("@relay-a.east.example.com>"));
+}
