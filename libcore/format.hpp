@@ -20,7 +20,7 @@ Format resolve_format(std::string_view flag);
 /// "type" and "v"; nested values are shown as compact JSON, absent ones as "-".
 /// A write to a closed pipe throws OutputClosed; any other write error throws Error.
 class RecordOutput {
-public:
+  public:
     explicit RecordOutput(Format format, std::vector<std::string> columns = {},
                           std::FILE* out = stdout);
     /// `json` is one JSON object without the trailing "\n".
@@ -29,7 +29,7 @@ public:
     void finish();
     std::size_t count() const { return count_; }
 
-private:
+  private:
     Format format_;
     std::vector<std::string> columns_;
     std::FILE* out_;

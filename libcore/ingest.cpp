@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <cstdio>
-#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -42,10 +42,10 @@ struct FieldInfo {
 };
 
 constexpr FieldInfo field_info[field_count] = {
-    {Field::failure, "failure", "Failure-Type"},   {Field::device, "device", "Device"},
-    {Field::server, "server", "Server"},           {Field::dist, "dist", "Distribution-ID"},
-    {Field::package, "package", "Package"},        {Field::location, "location", "Location"},
-    {Field::region, "region", "Region"},           {Field::time, "time", "Time"},
+    {Field::failure, "failure", "Failure-Type"}, {Field::device, "device", "Device"},
+    {Field::server, "server", "Server"},         {Field::dist, "dist", "Distribution-ID"},
+    {Field::package, "package", "Package"},      {Field::location, "location", "Location"},
+    {Field::region, "region", "Region"},         {Field::time, "time", "Time"},
     {Field::detail, "detail", "Detail"},
 };
 
@@ -108,12 +108,14 @@ constexpr std::pair<std::string_view, std::string_view> builtin_synonyms[] = {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
+    for (char& c : out)
+        c = static_cast<char>(g_ascii_tolower(c));
     return out;
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
         s.remove_suffix(1);
     return s;
@@ -202,7 +204,9 @@ bool canonical_time(std::string_view s) {
 
 }  // namespace
 
-std::string_view field_name(Field f) { return field_info[static_cast<std::size_t>(f)].name; }
+std::string_view field_name(Field f) {
+    return field_info[static_cast<std::size_t>(f)].name;
+}
 
 struct Rules::Impl {
     std::unordered_map<std::string, Field> keys;  // lower-case body key -> field
@@ -211,7 +215,8 @@ struct Rules::Impl {
 };
 
 Rules::Rules() : impl_(std::make_unique<Impl>()) {
-    for (const auto& f : field_info) impl_->keys.emplace(lower(f.key), f.field);
+    for (const auto& f : field_info)
+        impl_->keys.emplace(lower(f.key), f.field);
 }
 Rules::~Rules() = default;
 Rules::Rules(Rules&&) noexcept = default;
@@ -242,8 +247,7 @@ void Rules::add_rule(std::string_view expression) {
     for (auto& name : group_names(text)) {
         auto f = field_named(name);
         if (!f) {
-            throw Error(Exit::config,
-                        "rule '" + text + "': group '" + name + "' names no field");
+            throw Error(Exit::config, "rule '" + text + "': group '" + name + "' names no field");
         }
         rule.groups.emplace_back(std::move(name), *f);
     }
@@ -274,8 +278,8 @@ Rules Rules::from_config(const Config& config) {
     with_context(
         "ingest.rules",
         [&] {
-            for (const auto& re : config.get_strings("ingest.rules").value_or(
-                     std::vector<std::string>{}))
+            for (const auto& re :
+                 config.get_strings("ingest.rules").value_or(std::vector<std::string>{}))
                 rules.add_rule(re);
         },
         Exit::config);
@@ -394,7 +398,8 @@ std::string alert_record(const Alert& a, const std::string& id, const std::strin
 std::string stateless_id(const std::string& key, timeutil::TimePoint when) {
     const auto md = sha256(key);
     std::uint64_t n = 0;
-    for (std::size_t i = 0; i < 8; ++i) n = n << 8 | md[i];
+    for (std::size_t i = 0; i < 8; ++i)
+        n = n << 8 | md[i];
     n %= 1000000000000ULL;
     std::string digits = std::to_string(n);
     digits.insert(0, 12 - digits.size(), '0');
@@ -451,7 +456,7 @@ struct Pending {
 };
 
 class Progress {
-public:
+  public:
     Progress(std::string tool, bool enabled) : tool_(std::move(tool)), enabled_(enabled) {}
 
     /// `done` of `total`: bytes of an mbox, messages of a Maildir.
@@ -474,7 +479,7 @@ public:
         shown_ = false;
     }
 
-private:
+  private:
     std::string tool_;
     bool enabled_;
     bool shown_ = false;
@@ -493,7 +498,7 @@ void flush_file(std::FILE* f, const std::string& what) {
 /// output pipe) never waits either. Messages travel in slabs of 64, so the threads meet once
 /// per slab.
 class ParseAhead {
-public:
+  public:
     using Prepare = std::function<Pending(const mailbox::Item&)>;
 
     ParseAhead(mailbox::Reader& reader, Prepare prepare)
@@ -530,7 +535,7 @@ public:
         return true;
     }
 
-private:
+  private:
     static constexpr std::size_t slab_size = 64;
     static constexpr std::size_t max_slabs = 8;
 
@@ -578,7 +583,7 @@ private:
 };
 
 class Run {
-public:
+  public:
     Run(Tool& tool, const Options& opt)
         : tool_(tool),
           opt_(opt),
@@ -621,16 +626,17 @@ public:
         return rejects_count_ || failures_ ? Exit::partial : Exit::ok;
     }
 
-private:
+  private:
     void read_source(const InputSpec& input) {
         try {
             mailbox::Reader reader(input, read_options_);
             const mailbox::Kind kind = reader.kind();
             const bool maildir = kind == mailbox::Kind::maildir;
             std::optional<ParseAhead> ahead;
-            if (maildir) ahead.emplace(reader, [this, kind](const mailbox::Item& item) {
-                return prepare(kind, item);
-            });
+            if (maildir)
+                ahead.emplace(reader, [this, kind](const mailbox::Item& item) {
+                    return prepare(kind, item);
+                });
             mailbox::Item item;
             Pending p;
             std::uint64_t count = 0;
@@ -810,6 +816,8 @@ private:
 
 }  // namespace
 
-Exit run(Tool& tool, const Options& opt) { return Run(tool, opt).go(); }
+Exit run(Tool& tool, const Options& opt) {
+    return Run(tool, opt).go();
+}
 
 }  // namespace swd::ingest

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <array>
 #include <memory>
 #include <optional>
@@ -54,7 +53,7 @@ inline constexpr std::array<std::string_view, 7> failure_types{
 /// aliases, then regular-expression rules with named groups for what is still missing, and
 /// announced failure texts mapped onto the canonical types.
 class Rules {
-public:
+  public:
     /// The built-in keys and failure synonyms only.
     Rules();
     ~Rules();
@@ -86,7 +85,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

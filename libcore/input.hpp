@@ -26,7 +26,7 @@ std::vector<InputSpec> resolve_inputs(const std::vector<std::string>& args);
 /// Reads lines from a file or stdin, plain or gzip (detected by its magic bytes), in bounded
 /// memory. Lines are returned without their "\n" (and without a "\r" before it).
 class LineReader {
-public:
+  public:
     /// Opens the input; throws Error(Exit::config, "PATH: <strerror>") when it cannot.
     explicit LineReader(const InputSpec& input);
     ~LineReader();
@@ -44,7 +44,7 @@ public:
     std::uint64_t offset() const { return offset_; }
     const InputSpec& input() const { return input_; }
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     InputSpec input_;

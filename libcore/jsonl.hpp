@@ -16,11 +16,11 @@ namespace swd::jsonl {
 
 /// One line of a JSONL input: either a parsed JSON object or an error.
 struct Item {
-    std::string source;       ///< input display name ("stdin", a path)
-    std::size_t line = 0;     ///< 1-based line number in that input
-    std::string_view text;    ///< the raw line, valid until the next call to next()
+    std::string source;          ///< input display name ("stdin", a path)
+    std::size_t line = 0;        ///< 1-based line number in that input
+    std::string_view text;       ///< the raw line, valid until the next call to next()
     simdjson::dom::element doc;  ///< the parsed object (when ok()), valid until the next call
-    std::string error;        ///< why the line is not a JSON object; empty when ok()
+    std::string error;           ///< why the line is not a JSON object; empty when ok()
 
     bool ok() const { return error.empty(); }
     /// "stdin:12: <error>" — for one-line messages.
@@ -32,11 +32,11 @@ struct Item {
 /// set ("expected a JSON object", simdjson's message for bad JSON). I/O errors throw
 /// (see LineReader).
 class Reader {
-public:
+  public:
     explicit Reader(std::vector<InputSpec> inputs);
     bool next(Item& item);
 
-private:
+  private:
     std::vector<InputSpec> inputs_;
     std::size_t index_ = 0;
     std::optional<LineReader> lines_;
@@ -61,7 +61,7 @@ void append_string(std::string& out, std::string_view s);
 /// Builds one JSON text. Keys and values are escaped; commas are placed for you.
 /// Misuse (a value without a key inside an object) is a programming error (assert).
 class Writer {
-public:
+  public:
     Writer& begin_object();
     Writer& end_object();
     Writer& begin_array();
@@ -92,7 +92,7 @@ public:
     std::string take() { return std::move(out_); }
     void clear();
 
-private:
+  private:
     void before_value();
     std::string out_;
     std::vector<bool> first_;      // per open container: no element written yet
@@ -103,7 +103,7 @@ private:
 /// A record: `{"type":TYPE,"v":V, ...}` — begin with the type and version, add fields, then
 /// finish() returns the line without "\n".
 class Record : public Writer {
-public:
+  public:
     explicit Record(std::string_view type, int version = 1);
     std::string finish();
 };

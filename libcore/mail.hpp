@@ -11,12 +11,12 @@
 namespace swd::mail {
 
 struct Outgoing {
-    std::string from;                 ///< "swd-queue <swd@relay-a.east.example.com>" or an address
-    std::vector<std::string> to;      ///< addresses
-    std::string subject;              ///< UTF-8; encoded as RFC 2047 words when needed
-    std::string body;                 ///< UTF-8 text/plain (quoted-printable when needed)
-    std::string message_id;           ///< "<id@host>"; generated when empty
-    timeutil::TimePoint date{};       ///< Date header; now when zero
+    std::string from;             ///< "swd-queue <swd@relay-a.east.example.com>" or an address
+    std::vector<std::string> to;  ///< addresses
+    std::string subject;          ///< UTF-8; encoded as RFC 2047 words when needed
+    std::string body;             ///< UTF-8 text/plain (quoted-printable when needed)
+    std::string message_id;       ///< "<id@host>"; generated when empty
+    timeutil::TimePoint date{};   ///< Date header; now when zero
     std::vector<std::pair<std::string, std::string>> headers;  ///< extra: References, ...
 };
 

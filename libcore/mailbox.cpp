@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include "libcore/cli.hpp"
@@ -23,7 +23,9 @@ namespace {
 
 constexpr std::size_t chunk_size = 1 << 20;
 
-bool starts_with_from(std::string_view line) { return line.starts_with("From "); }
+bool starts_with_from(std::string_view line) {
+    return line.starts_with("From ");
+}
 
 /// "From sender Sat Nov 21 11:00:01 2026": a separator even without a blank line before it.
 bool looks_like_envelope(std::string_view line) {
@@ -34,7 +36,9 @@ bool looks_like_envelope(std::string_view line) {
     return false;
 }
 
-bool is_blank(std::string_view line) { return line == "\n" || line == "\r\n"; }
+bool is_blank(std::string_view line) {
+    return line == "\n" || line == "\r\n";
+}
 
 /// An open file descriptor, closed on destruction unless it is stdin.
 struct Fd {
@@ -71,7 +75,7 @@ void read_file(int fd, std::uint64_t max_size, Loaded& out) {
         got += static_cast<std::size_t>(n);
         if (got > max_size) {
             out.too_large = true;
-            struct stat st{};
+            struct stat st {};
             out.size = ::fstat(fd, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : got;
             got = static_cast<std::size_t>(max_size);
             break;
@@ -86,7 +90,7 @@ void read_file(int fd, std::uint64_t max_size, Loaded& out) {
 /// that the system calls of the next messages overlap the parsing of this one. Files travel in
 /// slabs (up to 64 files or 4 MiB), so the threads meet once per slab, not once per message.
 class ReadAhead {
-public:
+  public:
     ReadAhead(const int* dirs, const std::vector<std::pair<int, std::string>>& files,
               std::uint64_t max_size)
         : dirs_(dirs), files_(files), max_size_(max_size), thread_([this] { work(); }) {}
@@ -119,7 +123,7 @@ public:
         return &current_->files[0];
     }
 
-private:
+  private:
     static constexpr std::size_t slab_files = 64;
     static constexpr std::size_t slab_bytes = 4u << 20;
     static constexpr std::size_t max_slabs = 4;
@@ -266,7 +270,8 @@ struct Reader::Impl {
         for (;;) {
             const char* base = buf.data() + pos;
             if (const void* nl = std::memchr(base, '\n', end - pos)) {
-                const std::size_t len = static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+                const std::size_t len =
+                    static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
                 return take(len, line, line_offset, line_start, true);
             }
             const bool full = pos == 0 && end == buf.size();
@@ -277,8 +282,8 @@ struct Reader::Impl {
         }
     }
 
-    bool take(std::size_t len, std::string_view& line, std::uint64_t& line_offset,
-              bool& line_start, bool complete) {
+    bool take(std::size_t len, std::string_view& line, std::uint64_t& line_offset, bool& line_start,
+              bool complete) {
         line = std::string_view(buf.data() + pos, len);
         line_offset = offset;
         line_start = at_line_start;
@@ -415,11 +420,11 @@ Reader::Reader(const InputSpec& source, const ReadOptions& options)
     if (source.is_stdin()) {
         r.fd.fd = STDIN_FILENO;
     } else {
-        struct stat st{};
+        struct stat st {};
         if (::stat(source.path.c_str(), &st) != 0) r.fail(Exit::config, errno_text(errno));
         if (S_ISDIR(st.st_mode)) {
             const std::filesystem::path dir = source.path;
-            struct stat sub{};
+            struct stat sub {};
             if (::stat((dir / "new").c_str(), &sub) != 0 || !S_ISDIR(sub.st_mode) ||
                 ::stat((dir / "cur").c_str(), &sub) != 0 || !S_ISDIR(sub.st_mode))
                 r.fail(Exit::config, "a directory, but not a Maildir (no cur/ and new/)");
@@ -446,7 +451,9 @@ Reader::Reader(const InputSpec& source, const ReadOptions& options)
 
 Reader::~Reader() = default;
 
-Kind Reader::kind() const { return impl_->kind; }
+Kind Reader::kind() const {
+    return impl_->kind;
+}
 
 bool Reader::next(Item& item) {
     Impl& r = *impl_;
@@ -468,8 +475,12 @@ bool Reader::next(Item& item) {
     return false;
 }
 
-std::uint64_t Reader::done() const { return impl_->done; }
-std::optional<std::uint64_t> Reader::total() const { return impl_->total; }
+std::uint64_t Reader::done() const {
+    return impl_->done;
+}
+std::optional<std::uint64_t> Reader::total() const {
+    return impl_->total;
+}
 
 std::filesystem::path seen_path(const std::filesystem::path& file, bool flagged) {
     std::string name = file.filename().string();

@@ -31,7 +31,7 @@ struct Item {
 };
 
 struct ReadOptions {
-    bool all = false;                     ///< Maildir: also unseen messages in cur/
+    bool all = false;                    ///< Maildir: also unseen messages in cur/
     std::uint64_t max_size = 32u << 20;  ///< bytes kept of one message
 };
 
@@ -41,7 +41,7 @@ struct ReadOptions {
 /// that starts with "From " is an mbox (an empty file too); anything else is one message.
 /// Memory stays bounded by the chunk size plus max_size whatever the size of the source.
 class Reader {
-public:
+  public:
     /// Opens the source. Throws Error(Exit::config, "PATH: why") when it cannot be opened or a
     /// directory is not a Maildir.
     Reader(const InputSpec& source, const ReadOptions& options);
@@ -63,7 +63,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -55,13 +55,16 @@ std::string valid_utf8(std::string s) {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
+    for (char& c : out)
+        c = static_cast<char>(g_ascii_tolower(c));
     return out;
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && g_ascii_isspace(s.front())) s.remove_prefix(1);
-    while (!s.empty() && g_ascii_isspace(s.back())) s.remove_suffix(1);
+    while (!s.empty() && g_ascii_isspace(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && g_ascii_isspace(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -91,9 +94,11 @@ bool iequals(std::string_view a, std::string_view b) {
 /// True when the first line is a header field ("Name:"), as RFC 5322 requires.
 bool starts_with_header(std::string_view raw) {
     std::size_t i = 0;
-    while (i < raw.size() && raw[i] > 0x20 && raw[i] < 0x7F && raw[i] != ':') ++i;
+    while (i < raw.size() && raw[i] > 0x20 && raw[i] < 0x7F && raw[i] != ':')
+        ++i;
     if (i == 0) return false;
-    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t')) ++i;
+    while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t'))
+        ++i;
     return i < raw.size() && raw[i] == ':';
 }
 
@@ -123,7 +128,8 @@ void set_address(Message& m, const char* addr) {
         return;
     }
     std::string host = lower(std::string_view(*text).substr(at + 1));
-    while (!host.empty() && host.back() == '.') host.pop_back();
+    while (!host.empty() && host.back() == '.')
+        host.pop_back();
     m.from = text->substr(0, at + 1) + host;
     if (host.empty() || host.front() == '[') return;  // address literal: no names to split
     const std::size_t dot = host.find('.');
@@ -143,6 +149,7 @@ void set_auto_submitted(Message& m, const char* value) {
 /// Decoded body bytes in `charset` (none: undeclared) as valid UTF-8 with "\n" line ends.
 /// Unknown charsets and undeclared 8-bit text are decoded best-effort.
 std::string to_utf8(const char* data, std::size_t len, const char* charset) {
+    if (len == 0) return {};  // and `data` may be null
     const bool wide = charset && (g_ascii_strncasecmp(charset, "utf-16", 6) == 0 ||
                                   g_ascii_strncasecmp(charset, "utf-32", 6) == 0 ||
                                   g_ascii_strncasecmp(charset, "ucs", 3) == 0);
@@ -153,9 +160,9 @@ std::string to_utf8(const char* data, std::size_t len, const char* charset) {
         return to_utf8(copy.data(), copy.size(), charset);
     }
     std::string text;
-    const bool utf8_or_ascii =
-        !charset || g_ascii_strcasecmp(charset, "utf-8") == 0 ||
-        g_ascii_strcasecmp(charset, "us-ascii") == 0 || g_ascii_strcasecmp(charset, "utf8") == 0;
+    const bool utf8_or_ascii = !charset || g_ascii_strcasecmp(charset, "utf-8") == 0 ||
+                               g_ascii_strcasecmp(charset, "us-ascii") == 0 ||
+                               g_ascii_strcasecmp(charset, "utf8") == 0;
     bool done = false;
     if (!utf8_or_ascii) {
         iconv_t cd = g_mime_iconv_open("UTF-8", charset);
@@ -250,35 +257,29 @@ struct Entity {
 
 /// The HTML 4 Latin-1 entities and the common punctuation ones.
 constexpr Entity entities[] = {
-    {"amp", '&'},       {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
-    {"apos", '\''},     {"nbsp", ' '},      {"iexcl", 0xA1},    {"cent", 0xA2},
-    {"pound", 0xA3},    {"curren", 0xA4},   {"yen", 0xA5},      {"brvbar", 0xA6},
-    {"sect", 0xA7},     {"uml", 0xA8},      {"copy", 0xA9},     {"ordf", 0xAA},
-    {"laquo", 0xAB},    {"not", 0xAC},      {"shy", 0xAD},      {"reg", 0xAE},
-    {"macr", 0xAF},     {"deg", 0xB0},      {"plusmn", 0xB1},   {"sup2", 0xB2},
-    {"sup3", 0xB3},     {"acute", 0xB4},    {"micro", 0xB5},    {"para", 0xB6},
-    {"middot", 0xB7},   {"cedil", 0xB8},    {"sup1", 0xB9},     {"ordm", 0xBA},
-    {"raquo", 0xBB},    {"frac14", 0xBC},   {"frac12", 0xBD},   {"frac34", 0xBE},
-    {"iquest", 0xBF},   {"Agrave", 0xC0},   {"Aacute", 0xC1},   {"Acirc", 0xC2},
-    {"Atilde", 0xC3},   {"Auml", 0xC4},     {"Aring", 0xC5},    {"AElig", 0xC6},
-    {"Ccedil", 0xC7},   {"Egrave", 0xC8},   {"Eacute", 0xC9},   {"Ecirc", 0xCA},
-    {"Euml", 0xCB},     {"Igrave", 0xCC},   {"Iacute", 0xCD},   {"Icirc", 0xCE},
-    {"Iuml", 0xCF},     {"ETH", 0xD0},      {"Ntilde", 0xD1},   {"Ograve", 0xD2},
-    {"Oacute", 0xD3},   {"Ocirc", 0xD4},    {"Otilde", 0xD5},   {"Ouml", 0xD6},
-    {"times", 0xD7},    {"Oslash", 0xD8},   {"Ugrave", 0xD9},   {"Uacute", 0xDA},
-    {"Ucirc", 0xDB},    {"Uuml", 0xDC},     {"Yacute", 0xDD},   {"THORN", 0xDE},
-    {"szlig", 0xDF},    {"agrave", 0xE0},   {"aacute", 0xE1},   {"acirc", 0xE2},
-    {"atilde", 0xE3},   {"auml", 0xE4},     {"aring", 0xE5},    {"aelig", 0xE6},
-    {"ccedil", 0xE7},   {"egrave", 0xE8},   {"eacute", 0xE9},   {"ecirc", 0xEA},
-    {"euml", 0xEB},     {"igrave", 0xEC},   {"iacute", 0xED},   {"icirc", 0xEE},
-    {"iuml", 0xEF},     {"eth", 0xF0},      {"ntilde", 0xF1},   {"ograve", 0xF2},
-    {"oacute", 0xF3},   {"ocirc", 0xF4},    {"otilde", 0xF5},   {"ouml", 0xF6},
-    {"divide", 0xF7},   {"oslash", 0xF8},   {"ugrave", 0xF9},   {"uacute", 0xFA},
-    {"ucirc", 0xFB},    {"uuml", 0xFC},     {"yacute", 0xFD},   {"thorn", 0xFE},
-    {"yuml", 0xFF},     {"ndash", 0x2013},  {"mdash", 0x2014},  {"lsquo", 0x2018},
-    {"rsquo", 0x2019},  {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"bull", 0x2022},
-    {"hellip", 0x2026}, {"euro", 0x20AC},   {"trade", 0x2122},  {"larr", 0x2190},
-    {"rarr", 0x2192},
+    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},
+    {"nbsp", ' '},     {"iexcl", 0xA1},   {"cent", 0xA2},    {"pound", 0xA3},    {"curren", 0xA4},
+    {"yen", 0xA5},     {"brvbar", 0xA6},  {"sect", 0xA7},    {"uml", 0xA8},      {"copy", 0xA9},
+    {"ordf", 0xAA},    {"laquo", 0xAB},   {"not", 0xAC},     {"shy", 0xAD},      {"reg", 0xAE},
+    {"macr", 0xAF},    {"deg", 0xB0},     {"plusmn", 0xB1},  {"sup2", 0xB2},     {"sup3", 0xB3},
+    {"acute", 0xB4},   {"micro", 0xB5},   {"para", 0xB6},    {"middot", 0xB7},   {"cedil", 0xB8},
+    {"sup1", 0xB9},    {"ordm", 0xBA},    {"raquo", 0xBB},   {"frac14", 0xBC},   {"frac12", 0xBD},
+    {"frac34", 0xBE},  {"iquest", 0xBF},  {"Agrave", 0xC0},  {"Aacute", 0xC1},   {"Acirc", 0xC2},
+    {"Atilde", 0xC3},  {"Auml", 0xC4},    {"Aring", 0xC5},   {"AElig", 0xC6},    {"Ccedil", 0xC7},
+    {"Egrave", 0xC8},  {"Eacute", 0xC9},  {"Ecirc", 0xCA},   {"Euml", 0xCB},     {"Igrave", 0xCC},
+    {"Iacute", 0xCD},  {"Icirc", 0xCE},   {"Iuml", 0xCF},    {"ETH", 0xD0},      {"Ntilde", 0xD1},
+    {"Ograve", 0xD2},  {"Oacute", 0xD3},  {"Ocirc", 0xD4},   {"Otilde", 0xD5},   {"Ouml", 0xD6},
+    {"times", 0xD7},   {"Oslash", 0xD8},  {"Ugrave", 0xD9},  {"Uacute", 0xDA},   {"Ucirc", 0xDB},
+    {"Uuml", 0xDC},    {"Yacute", 0xDD},  {"THORN", 0xDE},   {"szlig", 0xDF},    {"agrave", 0xE0},
+    {"aacute", 0xE1},  {"acirc", 0xE2},   {"atilde", 0xE3},  {"auml", 0xE4},     {"aring", 0xE5},
+    {"aelig", 0xE6},   {"ccedil", 0xE7},  {"egrave", 0xE8},  {"eacute", 0xE9},   {"ecirc", 0xEA},
+    {"euml", 0xEB},    {"igrave", 0xEC},  {"iacute", 0xED},  {"icirc", 0xEE},    {"iuml", 0xEF},
+    {"eth", 0xF0},     {"ntilde", 0xF1},  {"ograve", 0xF2},  {"oacute", 0xF3},   {"ocirc", 0xF4},
+    {"otilde", 0xF5},  {"ouml", 0xF6},    {"divide", 0xF7},  {"oslash", 0xF8},   {"ugrave", 0xF9},
+    {"uacute", 0xFA},  {"ucirc", 0xFB},   {"uuml", 0xFC},    {"yacute", 0xFD},   {"thorn", 0xFE},
+    {"yuml", 0xFF},    {"ndash", 0x2013}, {"mdash", 0x2014}, {"lsquo", 0x2018},  {"rsquo", 0x2019},
+    {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bull", 0x2022},  {"hellip", 0x2026}, {"euro", 0x20AC},
+    {"trade", 0x2122}, {"larr", 0x2190},  {"rarr", 0x2192},
 };
 
 void append_utf8(std::string& out, char32_t c) {
@@ -328,8 +329,9 @@ std::size_t decode_entity(std::string_view html, std::size_t i, std::string& out
 
 bool is_block(std::string_view name) {
     static constexpr std::string_view blocks[] = {
-        "br", "p",  "div", "tr", "li", "h1",  "h2", "h3",   "h4",   "h5",      "h6",      "table",
-        "ul", "ol", "dl",  "dt", "dd", "pre", "hr", "body", "html", "section", "article", "blockquote"};
+        "br", "p",   "div", "tr",    "li",   "h1",      "h2",      "h3",
+        "h4", "h5",  "h6",  "table", "ul",   "ol",      "dl",      "dt",
+        "dd", "pre", "hr",  "body",  "html", "section", "article", "blockquote"};
     return std::find(std::begin(blocks), std::end(blocks), name) != std::end(blocks);
 }
 
@@ -348,7 +350,8 @@ std::size_t skip_element(std::string_view html, std::size_t from, std::string_vi
 }
 
 void end_line(std::string& out) {
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
     if (!out.empty() && out.back() != '\n') out += '\n';
 }
 
@@ -384,7 +387,8 @@ std::string html_to_text(std::string_view html) {
             const bool closing = !tag.empty() && tag[0] == '/';
             if (closing) tag.remove_prefix(1);
             std::size_t len = 0;
-            while (len < tag.size() && g_ascii_isalnum(tag[len])) ++len;
+            while (len < tag.size() && g_ascii_isalnum(tag[len]))
+                ++len;
             const std::string name = lower(tag.substr(0, len));
             if (!closing &&
                 (name == "script" || name == "style" || name == "head" || name == "title")) {
@@ -425,7 +429,8 @@ Message parse_mime(std::string_view raw) {
     Message m;
     InternetAddressMailbox* mb = first_mailbox(g_mime_message_get_from(msg.get()));
     set_address(m, mb ? internet_address_mailbox_get_addr(mb) : nullptr);
-    if (auto id = header_text(g_mime_message_get_message_id(msg.get()))) m.message_id = "<" + *id + ">";
+    if (auto id = header_text(g_mime_message_get_message_id(msg.get())))
+        m.message_id = "<" + *id + ">";
     set_date(m, g_mime_message_get_date(msg.get()));
     m.subject = header_text(g_mime_message_get_subject(msg.get()));
     set_auto_submitted(m, g_mime_object_get_header(GMIME_OBJECT(msg.get()), "Auto-Submitted"));
@@ -440,7 +445,6 @@ Message parse_mime(std::string_view raw) {
     return m;
 }
 
-
 /// The usual form of an RFC 5322 date, "Sat, 21 Nov 2026 11:15:03 +0100" (day name and seconds
 /// optional), read without GMime's time-zone objects; nullopt for any other form, which
 /// g_mime_utils_header_decode_date() then reads.
@@ -452,7 +456,8 @@ std::optional<timeutil::TimePoint> usual_date(std::string_view s) {
     const auto number = [&](std::size_t min, std::size_t max, int& out) {
         const std::size_t start = i;
         out = 0;
-        while (i < s.size() && i - start < max && g_ascii_isdigit(s[i])) out = out * 10 + (s[i++] - '0');
+        while (i < s.size() && i - start < max && g_ascii_isdigit(s[i]))
+            out = out * 10 + (s[i++] - '0');
         return i - start >= min;
     };
     const auto skip = [&](char c) { return i < s.size() && s[i++] == c; };
@@ -465,8 +470,8 @@ std::optional<timeutil::TimePoint> usual_date(std::string_view s) {
         if (g_ascii_strncasecmp(s.data() + i, months[k].data(), 3) == 0) mon = k + 1;
     }
     i += 3;
-    if (!mon || !skip(' ') || !number(4, 4, y) || !skip(' ') || !number(2, 2, hh) ||
-        !skip(':') || !number(2, 2, mm))
+    if (!mon || !skip(' ') || !number(4, 4, y) || !skip(' ') || !number(2, 2, hh) || !skip(':') ||
+        !number(2, 2, mm))
         return std::nullopt;
     if (i < s.size() && s[i] == ':' && (++i, !number(2, 2, ss))) return std::nullopt;
     if (!skip(' ') || i >= s.size() || (s[i] != '+' && s[i] != '-')) return std::nullopt;
@@ -479,10 +484,24 @@ std::optional<timeutil::TimePoint> usual_date(std::string_view s) {
 }
 
 /// The headers the fast path reads.
-enum Wanted { from, message_id, date, subject, auto_submitted, content_type, encoding, disposition };
-constexpr std::string_view wanted_names[] = {"from",           "message-id",   "date",
-                                             "subject",        "auto-submitted", "content-type",
-                                             "content-transfer-encoding", "content-disposition"};
+enum Wanted {
+    from,
+    message_id,
+    date,
+    subject,
+    auto_submitted,
+    content_type,
+    encoding,
+    disposition
+};
+constexpr std::string_view wanted_names[] = {"from",
+                                             "message-id",
+                                             "date",
+                                             "subject",
+                                             "auto-submitted",
+                                             "content-type",
+                                             "content-transfer-encoding",
+                                             "content-disposition"};
 
 /// Whether `addr` is a plain addr-spec (dot-atom local part, ASCII host name).
 bool plain_address(std::string_view addr) {
@@ -526,7 +545,8 @@ std::optional<std::string> plain_text_charset(std::string_view v) {
     while (semi != std::string_view::npos) {
         const std::size_t start = semi + 1;
         semi = v.find(';', start);
-        std::string_view param = v.substr(start, semi == std::string_view::npos ? semi : semi - start);
+        std::string_view param =
+            v.substr(start, semi == std::string_view::npos ? semi : semi - start);
         const std::size_t eq = param.find('=');
         if (eq == std::string_view::npos) continue;
         if (lower(trim(param.substr(0, eq))) != "charset") continue;
@@ -592,8 +612,10 @@ std::optional<Message> parse_simple(std::string_view raw) {
         if (!spans[w].set) return std::nullopt;
         std::string_view folded = raw.substr(spans[w].begin, spans[w].end - spans[w].begin);
         const auto lwsp = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-        while (!folded.empty() && lwsp(folded.front())) folded.remove_prefix(1);
-        while (!folded.empty() && lwsp(folded.back())) folded.remove_suffix(1);
+        while (!folded.empty() && lwsp(folded.front()))
+            folded.remove_prefix(1);
+        while (!folded.empty() && lwsp(folded.back()))
+            folded.remove_suffix(1);
         std::string unfolded;
         unfolded.reserve(folded.size());
         for (char c : folded) {

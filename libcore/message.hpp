@@ -13,11 +13,11 @@ namespace swd::message {
 /// What swd-ingest reads from a message. Absent means the message did not say (or said it in a
 /// form that could not be understood).
 struct Message {
-    std::optional<std::string> message_id;  ///< with angle brackets: "<id@host>"
-    std::optional<std::string> from;        ///< bare address, host part lower-cased
-    std::optional<std::string> node;        ///< first label of the sender's host
-    std::optional<std::string> domain;      ///< the rest of the host (absent for a bare host)
-    std::optional<timeutil::TimePoint> date;  ///< Date header, in UTC
+    std::optional<std::string> message_id;      ///< with angle brackets: "<id@host>"
+    std::optional<std::string> from;            ///< bare address, host part lower-cased
+    std::optional<std::string> node;            ///< first label of the sender's host
+    std::optional<std::string> domain;          ///< the rest of the host (absent for a bare host)
+    std::optional<timeutil::TimePoint> date;    ///< Date header, in UTC
     std::optional<std::string> subject;         ///< decoded (RFC 2047, charsets) to UTF-8
     std::optional<std::string> auto_submitted;  ///< RFC 3834 keyword, lower case: "auto-replied"
     /// The body as valid UTF-8 text with "\n" line ends: the first text/plain part, else the

@@ -17,9 +17,9 @@ struct Command {
     std::optional<std::string> input;           ///< written to the child's stdin, then closed
     std::chrono::milliseconds timeout{30'000};  ///< then SIGTERM; `kill_after` later SIGKILL
     std::chrono::milliseconds kill_after{2'000};
-    std::size_t max_output = 1 << 20;           ///< bytes kept of stdout and of stderr, each
-    std::vector<std::string> env;               ///< "KEY=value" added to (or replacing in) environ
-    std::optional<std::filesystem::path> cwd;   ///< working directory of the child
+    std::size_t max_output = 1 << 20;          ///< bytes kept of stdout and of stderr, each
+    std::vector<std::string> env;              ///< "KEY=value" added to (or replacing in) environ
+    std::optional<std::filesystem::path> cwd;  ///< working directory of the child
 };
 
 struct Result {

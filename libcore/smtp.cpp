@@ -28,7 +28,8 @@ void init_curl() {
 struct Transfer {
     std::string_view message;
     std::size_t sent = 0;
-    std::string last_reply;  ///< the server's last reply line, for the error message
+    std::string last_reply;  ///< the server's last reply line
+    std::string last_error;  ///< its last 4xx or 5xx reply line (before QUIT's 221)
 };
 
 extern "C" std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void* user) {
@@ -44,7 +45,9 @@ extern "C" int keep_replies(CURL*, curl_infotype type, char* data, std::size_t s
         std::string line(data, size);
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.pop_back();
-        if (!line.empty()) static_cast<Transfer*>(user)->last_reply = std::move(line);
+        auto* t = static_cast<Transfer*>(user);
+        if (!line.empty() && (line[0] == '4' || line[0] == '5')) t->last_error = line;
+        if (!line.empty()) t->last_reply = std::move(line);
     }
     return 0;
 }
@@ -127,7 +130,7 @@ Result send(const Settings& settings, const std::string& envelope_from,
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     if (!curl) return classify(0, "cannot start a mail transfer (curl_easy_init failed)");
     CURL* h = curl.get();
-    Transfer transfer{message, 0, {}};
+    Transfer transfer{message, 0, {}, {}};
 
     curl_slist* rcpt_list = nullptr;
     for (const std::string& rcpt : rcpts)
@@ -168,8 +171,8 @@ Result send(const Settings& settings, const std::string& envelope_from,
     // Only a reply from the server says something about the message; without one (refused,
     // TLS, timeout) the next attempt may well succeed.
     if (code < 400) code = 0;
-    std::string why = code != 0 && !transfer.last_reply.empty()
-                          ? transfer.last_reply
+    std::string why = code != 0 && !transfer.last_error.empty()
+                          ? transfer.last_error
                           : (*error != '\0' ? std::string(error) : curl_easy_strerror(rc));
     return classify(code, where + why);
 }

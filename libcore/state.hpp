@@ -26,7 +26,7 @@ std::filesystem::path state_path(const std::string& flag, const Config& config);
 
 /// An open state file.
 class State {
-public:
+  public:
     /// Opens (creating it and its directory if needed, the file with mode 0600) and configures:
     /// WAL, busy timeout (10 s), foreign keys on, synchronous=NORMAL. Then brings each schema up
     /// to date in one transaction: per-module versions are kept in the table `swd_schema`, and
@@ -43,7 +43,7 @@ public:
     /// exception rolls back and propagates (SQLite errors as Error(Exit::state)).
     void write(const std::function<void(SQLite::Database&)>& fn);
 
-private:
+  private:
     std::filesystem::path path_;
     SQLite::Database db_;
 };

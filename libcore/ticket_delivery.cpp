@@ -18,7 +18,6 @@ namespace swd::ticket {
 namespace {
 
 using timeutil::format_rfc3339;
-using namespace std::chrono_literals;
 
 /// The kinds of outbox entries swd-ticket writes (and so delivers).
 constexpr const char* mail_kinds[] = {"page", "ticket", "digest", "update"};
@@ -42,8 +41,8 @@ std::vector<std::pair<std::string, std::string>> ticket_headers(const Ticket& t)
     return {{"Auto-Submitted", "auto-generated"}, {"X-SWD-Ticket", t.id}};
 }
 
-void bind_text(SQLite::Statement& q, int i, const std::string& v, bool null_when_empty) {
-    if (null_when_empty && v.empty())
+void bind_or_null(SQLite::Statement& q, int i, const std::string& v) {
+    if (v.empty())
         q.bind(i);
     else
         q.bind(i, v);
@@ -172,14 +171,14 @@ class Finisher {
         store_.reset();
         int i = 0;
         store_.bind(++i, stage);
-        bind_text(store_, ++i, t.held_until ? format_rfc3339(*t.held_until) : "", true);
+        bind_or_null(store_, ++i, t.held_until ? format_rfc3339(*t.held_until) : "");
         store_.bind(++i, t.center);
         std::string rcpts;
         for (const auto& to : t.to)
             rcpts += (rcpts.empty() ? "" : "\n") + to;
         store_.bind(++i, rcpts);
         store_.bind(++i, t.location);
-        bind_text(store_, ++i, t.location_corrected_from, true);
+        bind_or_null(store_, ++i, t.location_corrected_from);
         store_.bind(++i, t.location_unverified ? 1 : 0);
         for (const std::string* v :
              {&t.region, &t.building, &t.address, &t.package, &t.server, &t.dist, &t.detail})

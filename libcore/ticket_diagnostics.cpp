@@ -33,16 +33,19 @@ std::string substitute(std::string word, const DiagnosticTarget& target) {
     return word;
 }
 
-/// Cuts at `limit` bytes without splitting a UTF-8 sequence, and says so.
-std::string trimmed(std::string text, std::size_t limit) {
+/// Cuts at `limit` bytes without splitting a UTF-8 sequence, and says so when anything was
+/// left out (here, or already when the output was read).
+std::string trimmed(std::string text, std::size_t limit, bool cut) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'))
         text.pop_back();
-    if (text.size() <= limit) return text;
-    std::size_t cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-        --cut;
-    text.resize(cut);
-    return text + "\n[trimmed]";
+    if (text.size() > limit) {
+        std::size_t at = limit;
+        while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80)
+            --at;
+        text.resize(at);
+        cut = true;
+    }
+    return cut ? text + "\n[trimmed]" : text;
 }
 
 }  // namespace
@@ -76,7 +79,8 @@ std::vector<std::pair<std::string, std::string>> run_diagnostics(const Settings&
             const auto r = process::run(cmd);
             std::string text = r.out;
             if (!r.err.empty()) text += (text.empty() ? "" : "\n") + r.err;
-            text = trimmed(std::move(text), settings.diagnostics_limit);
+            text = trimmed(std::move(text), settings.diagnostics_limit,
+                           r.out_truncated || r.err_truncated);
             if (!r.ok())
                 text += (text.empty() ? "[" : "\n[") + process::shell_join(cmd.argv) + ": " +
                         r.describe() + "]";

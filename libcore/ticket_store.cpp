@@ -337,9 +337,10 @@ std::vector<std::string> resolve_failed(SQLite::Database& db, const std::string&
                                         const std::string& server, const std::string& device,
                                         const std::string& by, const std::string& new_dist,
                                         timeutil::TimePoint now) {
-    // The same words swd-redist uses when it marks them on its own host.
-    SQLite::Statement q(db, std::string("UPDATE ticket_failed SET status = CASE WHEN ?5 IS NULL "
-                                        "THEN 'resolved' ELSE 'redistributed' END, "
+    // At the service center a resolved record closes the failure, whether a new distribution
+    // went out (new_dist) or the device had completed meanwhile. (swd-redist marks its own
+    // host's records `redistributed`.)
+    SQLite::Statement q(db, std::string("UPDATE ticket_failed SET status = 'resolved', "
                                         "resolved_by = ?4, new_dist = ?5, resolved_at = ?6 "
                                         "WHERE dist = ?1 AND device = ?2 AND "
                                         "(?3 = '' OR server = ?3) AND status = 'open' "

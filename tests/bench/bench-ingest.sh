@@ -127,21 +127,26 @@ PYEOF
 maildir_bytes=$(du -sb maildir/new | cut -f1)
 mbox_bytes=$(stat -c %s alerts.mbox)
 
-# measure NAME RUNS COMMAND: best wall time of RUNS runs and the peak RSS (KB), as "SECS KB".
+# measure RUNS COMMAND...: the best wall time of RUNS runs, the CPU time (user + system) of that
+# run, and the peak RSS (KB) of all: "SECS CPU KB". CPU time says more than wall time when the
+# machine is shared.
 measure() {
-    local runs=$1 best="" rss=0 t m
+    local runs=$1 best="" cpu="" rss=0 t u s m
     shift
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o timing "$@" >/dev/null 2>err.txt || {
+        /usr/bin/time -f "%e %U %S %M" -o timing "$@" >/dev/null 2>err.txt || {
             # swd-ingest exits 6 when a message is rejected; the generated mail has none.
             echo "bench-ingest: '$*' failed: $(tail -3 err.txt)" >&2
             exit 1
         }
-        read -r t m <timing
-        if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+        read -r t u s m <timing
+        if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$t
+            cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+        fi
         ((m > rss)) && rss=$m
     done
-    echo "$best $rss"
+    echo "$best $cpu $rss"
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / s / 1048576 : 0) }'; }
@@ -158,24 +163,27 @@ check_count() {
 check_count maildir
 check_count alerts.mbox
 
-read -r t_swd_md rss_swd_md < <(measure 3 swd-ingest --no-state maildir)
-read -r t_mblaze rss_mblaze < <(measure 3 sh -c 'mlist maildir | mhdr -h message-id:subject:from')
-read -r t_swd_mbox rss_swd_mbox < <(measure 3 swd-ingest --no-state alerts.mbox)
-read -r t_py rss_py < <(measure 1 "$PY" peer.py alerts.mbox)
+read -r t_swd_md c_swd_md rss_swd_md < <(measure 3 swd-ingest --no-state maildir)
+read -r t_mblaze c_mblaze rss_mblaze < <(measure 3 sh -c 'mlist maildir | mhdr -h message-id:subject:from')
+read -r t_swd_mbox c_swd_mbox rss_swd_mbox < <(measure 3 swd-ingest --no-state alerts.mbox)
+read -r t_py c_py rss_py < <(measure 1 "$PY" peer.py alerts.mbox)
 
-printf '\n%-44s %9s %10s %8s %9s\n' "Maildir ($N mails, $((maildir_bytes >> 20)) MB)" seconds "msgs/s" "MB/s" "peak RSS"
-printf '%-44s %9s %10s %8s %7s MB\n' "swd-ingest --no-state (full parse)" "$t_swd_md" \
-    "$(rate "$N" "$t_swd_md")" "$(mbs "$maildir_bytes" "$t_swd_md")" "$((rss_swd_md >> 10))"
-printf '%-44s %9s %10s %8s %7s MB\n' "mlist | mhdr -h message-id:subject:from" "$t_mblaze" \
-    "$(rate "$N" "$t_mblaze")" "$(mbs "$maildir_bytes" "$t_mblaze")" "$((rss_mblaze >> 10))"
-echo "ratio: swd-ingest is $(ratio "$t_swd_md" "$t_mblaze")x mblaze's speed (goal >= 1)"
+row() {  # LABEL SECS CPU COUNT BYTES RSS_KB
+    printf '%-42s %8s %8s %10s %8s %7s MB\n' "$1" "$2" "$3" "$(rate "$4" "$2")" "$(mbs "$5" "$2")" "$(($6 >> 10))"
+}
+header() { printf '\n%-42s %8s %8s %10s %8s %10s\n' "$1" wall cpu "msgs/s" "MB/s" "peak RSS"; }
 
-printf '\n%-44s %9s %10s %8s %9s\n' "mbox ($N mails, $((mbox_bytes >> 20)) MB)" seconds "msgs/s" "MB/s" "peak RSS"
-printf '%-44s %9s %10s %8s %7s MB\n' "swd-ingest --no-state" "$t_swd_mbox" \
-    "$(rate "$N" "$t_swd_mbox")" "$(mbs "$mbox_bytes" "$t_swd_mbox")" "$((rss_swd_mbox >> 10))"
-printf '%-44s %9s %10s %8s %7s MB\n' "python3 email module (policy.default)" "$t_py" \
-    "$(rate "$N" "$t_py")" "$(mbs "$mbox_bytes" "$t_py")" "$((rss_py >> 10))"
-echo "ratio: swd-ingest is $(ratio "$t_swd_mbox" "$t_py")x the Python script's speed (goal >= 20)"
+header "Maildir ($N mails, $((maildir_bytes >> 20)) MB)"
+row "swd-ingest --no-state (full parse)" "$t_swd_md" "$c_swd_md" "$N" "$maildir_bytes" "$rss_swd_md"
+row "mlist | mhdr -h message-id:subject:from" "$t_mblaze" "$c_mblaze" "$N" "$maildir_bytes" "$rss_mblaze"
+echo "ratio: swd-ingest is $(ratio "$t_swd_md" "$t_mblaze")x mblaze's speed (goal >= 1);" \
+    "CPU time $(ratio "$c_swd_md" "$c_mblaze")x"
+
+header "mbox ($N mails, $((mbox_bytes >> 20)) MB)"
+row "swd-ingest --no-state" "$t_swd_mbox" "$c_swd_mbox" "$N" "$mbox_bytes" "$rss_swd_mbox"
+row "python3 email module (policy.default)" "$t_py" "$c_py" "$N" "$mbox_bytes" "$rss_py"
+echo "ratio: swd-ingest is $(ratio "$t_swd_mbox" "$t_py")x the Python script's speed (goal >= 20);" \
+    "CPU time $(ratio "$c_swd_mbox" "$c_py")x"
 
 # Flat memory: a ~2 GB mbox, the generated one repeated (less when the disk is short).
 free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
@@ -190,6 +198,6 @@ for _ in $(seq "$reps"); do cat alerts.mbox; done >big.mbox
 rm -rf maildir
 big_bytes=$(stat -c %s big.mbox)
 ((big_bytes >= (2000 << 20))) || echo "note: disk space allows only $((big_bytes >> 20)) MB, not 2 GB"
-read -r t_big rss_big < <(measure 1 swd-ingest --no-state big.mbox)
-printf '\n%-44s %9s %10s %8s %7s MB\n' "swd-ingest --no-state, $((big_bytes >> 20)) MB mbox" "$t_big" \
-    "$(rate $((N * reps)) "$t_big")" "$(mbs "$big_bytes" "$t_big")" "$((rss_big >> 10))"
+read -r t_big c_big rss_big < <(measure 1 swd-ingest --no-state big.mbox)
+header "big mbox ($((N * reps)) mails, $((big_bytes >> 20)) MB)"
+row "swd-ingest --no-state" "$t_big" "$c_big" "$((N * reps))" "$big_bytes" "$rss_big"

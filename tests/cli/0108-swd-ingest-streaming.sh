@@ -27,7 +27,10 @@ print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
 PYEOF
 read -r rc rss_mb <rss.txt
 assert_eq 6 "$rc" "exit (the broken sample message is rejected)"
-[[ $rss_mb -lt 100 ]] || fail "peak RSS ${rss_mb} MB for a $((size >> 20)) MB mbox"
+# AddressSanitizer's quarantine and shadow memory make RSS meaningless: bound it there loosely.
+limit=100
+ldd "$(command -v swd-ingest)" | grep -q libasan && limit=1000
+[[ $rss_mb -lt $limit ]] || fail "peak RSS ${rss_mb} MB for a $((size >> 20)) MB mbox"
 assert_contains err.txt "$n messages"
 assert_eq huge "$(grep -F '<huge@x>' out.jsonl | $PY -c 'import json,sys; print(json.load(sys.stdin)["device"])')"
 echo "peak RSS ${rss_mb} MB for $((size >> 20)) MB, $n messages"

@@ -32,7 +32,7 @@ assert_contains smtpd/000001.eml "In-Reply-To: $(field "$id" '["message_id"]')"
 printf '%s\n' '{"type":"redist","v":1,"id":"X-1","server":"relay-x","dist":"D-77"}' \
     '{"type":"resolved","v":1,"dist":"D-77","server":"relay-x","device":"pos-x9","by":"X-1","new_dist":"D-77-R1"}' |
     swd-ticket --now 2026-11-22T13:00:00Z resolve >resolved.jsonl
-assert_eq '{"type":"failed","v":1,"dist":"D-77","server":"relay-x","device":"pos-x9","package":"pkg-b","failed_at":"2026-11-22T11:59:00Z","alert":"A-2","status":"redistributed","by":"X-1","new_dist":"D-77-R1","resolved_at":"2026-11-22T13:00:00Z"}' \
+assert_eq '{"type":"failed","v":1,"dist":"D-77","server":"relay-x","device":"pos-x9","package":"pkg-b","failed_at":"2026-11-22T11:59:00Z","alert":"A-2","status":"resolved","by":"X-1","new_dist":"D-77-R1","resolved_at":"2026-11-22T13:00:00Z"}' \
     "$(cat resolved.jsonl)" "resolved failed record"
 assert_eq 0 "$(swd-ticket failed | wc -l)" "open failed distributions"
 assert_eq 1 "$(swd-ticket failed --status all | wc -l)"

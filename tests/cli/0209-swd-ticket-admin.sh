@@ -68,11 +68,15 @@ assert_eq 0 "$(swd-ticket alerts | wc -l)" "alerts after a dry run"
     echo '{"type":"alert","v":1,"id":"A-H0"}'
     printf '%s\n' '{"type":"alert","v":1,"id":"A-H1","time":"2026-11-22T07:00:00Z","failure":"disk","device":"pos-1;touch pwned-$(id -u)","location":"`touch pwned2`"}'
     printf '%s\n' '{"type":"alert","v":1,"id":"A-H2","time":"2026-11-22T07:00:00Z","failure":"disk","device":"-oProxyCommand=touch pwned3","detail":"\u0000\u001b[31mred"}'
-    printf '%s\n' '{"type":"alert","v":1,"id":"A-H3","time":"2026-11-22T07:00:00Z","failure":"disk\nBcc: x@evil","device":"pos-2\r\nBcc: victim@example.com"}'
+    printf '%s\n' '{"type":"alert","v":1,"id":"A-H3","time":"2026-11-22T07:00:00Z","failure":"disk","device":"pos-2\r\nBcc: victim@example.com"}'
 } >hostile.jsonl
-printf '[ticket]\ndiagnostics = true\nping = "ping -c 1 -W 1 {address}"\ntraceroute = ""\n' >diag.toml
-cat "$SWD_CONFIG" | sed '/^diagnostics = false$/d' >>diag.toml
-sed -i '0,/^\[ticket\]$/!{/^\[ticket\]$/d}' diag.toml
+# Diagnostics on: a device name is never handed to a command that could take it as an option.
+cat >diag.toml <<'TOML'
+[ticket]
+default_center = "desk"
+ping = "ping -c 1 -W 1 {address}"
+traceroute = ""
+TOML
 expect_status 6 swd-ticket --config diag.toml --now 2026-11-22T07:00:00Z process hostile.jsonl \
     /nonexistent/dir/alerts.jsonl >hostile-out.jsonl 2>hostile.err
 assert_contains hostile.err "hostile.jsonl:1:"
@@ -87,17 +91,14 @@ assert_eq "not run: 'pos-1;touch pwned-\$(id -u)' is not a host name or address"
     "$(json_get hostile-out.jsonl 'r[0]["diagnostics"]["ping"]')"
 assert_eq "not run: '-oproxycommand=touch pwned3' is not a host name or address" \
     "$(json_get hostile-out.jsonl 'r[1]["diagnostics"]["ping"]')"
-start_smtp_port=$(free_port)
+port=$(free_port)
 mkdir -p maildir/{cur,new,tmp}
-start_smtp "$start_smtp_port" "$T/maildir"
-swd-ticket --config diag.toml --now 2026-11-22T07:00:00Z send \
-    2>/dev/null || true
-printf '[smtp]\nurl = "smtp://127.0.0.1:%s"\n' "$start_smtp_port" >>diag.toml
+start_smtp "$port" "$T/maildir"
+printf '[smtp]\nurl = "smtp://127.0.0.1:%s"\n' "$port" >>diag.toml
 swd-ticket --config diag.toml --now 2026-11-22T07:01:00Z send
 assert_eq 3 "$(ls maildir/new | wc -l)" "messages"
 grep -l "^Bcc:" maildir/new/* && fail "a header was injected"
-assert_eq 0 "$(grep -c 'victim@example.com' maildir/new/* | awk -F: '{s+=$2} END {print s}' | grep -v '^0$' | wc -l)" \
-    "recipients" || true
+assert_contains <(grep -h '^Subject:' maildir/new/*) "pos-2  bcc: victim@example.com"
 assert_eq "desk@example.com" "$(grep -h '^X-RcptTo:' maildir/new/* | sort -u | sed 's/X-RcptTo: //')"
 
 # Bad flags.

@@ -91,7 +91,8 @@ TEST_CASE("bad [ingest] settings are configuration errors", "[ingest]") {
 
 TEST_CASE("failure texts map onto the canonical types", "[ingest]") {
     const Rules rules;
-    for (auto type : swd::ingest::failure_types) CHECK(rules.failure_type(type) == type);
+    for (auto type : swd::ingest::failure_types)
+        CHECK(rules.failure_type(type) == type);
     CHECK(rules.failure_type(" Connection ") == "connection");
     CHECK(rules.failure_type("connect timed out") == "connection");
     CHECK(rules.failure_type("Host unreachable") == "connection");

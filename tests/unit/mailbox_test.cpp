@@ -60,7 +60,8 @@ std::vector<Got> read_all(const std::string& source, swd::mailbox::ReadOptions o
 
 fs::path maildir(const TempDir& t) {
     const fs::path md = t.path / "md";
-    for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(md / sub);
+    for (const char* sub : {"new", "cur", "tmp"})
+        fs::create_directories(md / sub);
     return md;
 }
 
@@ -101,8 +102,9 @@ TEST_CASE("mbox: an envelope line without a blank line before it still splits", 
 TEST_CASE("mbox: CRLF, truncation, empty messages, empty file", "[mailbox]") {
     TempDir t;
     SECTION("CRLF separators") {
-        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\r\nFrom: a@b.example.com\r\n\r\nx\r\n"
-                              "\r\nFrom c@d Sat Nov 21 10:01:00 2026\r\nFrom: c@d.example.com\r\n");
+        write(t.path / "box",
+              "From a@b Sat Nov 21 10:00:00 2026\r\nFrom: a@b.example.com\r\n\r\nx\r\n"
+              "\r\nFrom c@d Sat Nov 21 10:01:00 2026\r\nFrom: c@d.example.com\r\n");
         const auto got = read_all((t.path / "box").string());
         REQUIRE(got.size() == 2);
         CHECK(got[0].raw == "From: a@b.example.com\r\n\r\nx\r\n");
@@ -114,8 +116,9 @@ TEST_CASE("mbox: CRLF, truncation, empty messages, empty file", "[mailbox]") {
         CHECK(got[0].raw == "From: a@b.exa");
     }
     SECTION("two separators in a row give an empty message") {
-        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\n"
-                              "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n");
+        write(t.path / "box",
+              "From a@b Sat Nov 21 10:00:00 2026\n"
+              "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n");
         const auto got = read_all((t.path / "box").string());
         REQUIRE(got.size() == 2);
         CHECK(got[0].raw.empty());
@@ -199,7 +202,8 @@ TEST_CASE("Maildir: many files, large files, too-large files", "[mailbox]") {
     write(md / "new" / "9999.big", "From: a@x.example.com\n\n" + std::string(200000, 'b'));
     auto got = read_all(md.string());
     REQUIRE(got.size() == 301);
-    for (int i = 0; i < 300; ++i) CHECK(got[i].raw.ends_with("\n" + std::to_string(i) + "\n"));
+    for (int i = 0; i < 300; ++i)
+        CHECK(got[i].raw.ends_with("\n" + std::to_string(i) + "\n"));
     CHECK(got[300].raw.size() == 200023);
     CHECK_FALSE(got[300].too_large);
 

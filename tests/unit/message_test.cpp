@@ -42,7 +42,8 @@ std::vector<std::string> mbox_messages() {
     swd::mailbox::Reader reader({(corpus / "alerts.mbox").string()}, {});
     std::vector<std::string> out;
     swd::mailbox::Item item;
-    while (reader.next(item)) out.emplace_back(item.raw);
+    while (reader.next(item))
+        out.emplace_back(item.raw);
     return out;
 }
 
@@ -88,8 +89,9 @@ TEST_CASE("transfer encodings, RFC 2047 words and charsets are decoded", "[messa
         const Message m = parse(maildir_file("Q2"));
         CHECK(time_text(m) == "2026-11-21T10:20:41Z");  // 02:20:41 -0800
         CHECK(has_line(m.body, "Location: Gebäude 7/Raum 2"));
-        CHECK(has_line(m.body, "Detail: no space left on device while unpacking pkg-b-3.4 into "
-                               "/opt/swd/pkg-b (needed 512 MB, free 12 MB)"));
+        CHECK(has_line(m.body,
+                       "Detail: no space left on device while unpacking pkg-b-3.4 into "
+                       "/opt/swd/pkg-b (needed 512 MB, free 12 MB)"));
     }
     SECTION("base64 body, encoded subject split over two words") {
         const Message m = parse(maildir_file("Q3"));
@@ -103,8 +105,8 @@ TEST_CASE("transfer encodings, RFC 2047 words and charsets are decoded", "[messa
         CHECK(has_line(m.body, "Location: Gebäude 9/Büro 4"));
     }
     SECTION("undeclared 8-bit headers: UTF-8 when valid, else Windows-1252") {
-        const Message m = parse(
-            "From: J\xc3\xbcrgen <swd@relay-a.east.example.com>\nSubject: Geb\xe4ude\n\nx\n");
+        const Message m =
+            parse("From: J\xc3\xbcrgen <swd@relay-a.east.example.com>\nSubject: Geb\xe4ude\n\nx\n");
         CHECK(m.subject == "Gebäude");
         CHECK(m.from == "swd@relay-a.east.example.com");
     }
@@ -197,8 +199,8 @@ TEST_CASE("bounded: deep nesting and huge header lines", "[message]") {
     CHECK(has_line(parse(nested(50)).body, "Device: deep"));
     CHECK(parse(nested(2000)).body.empty());  // deeper than 64 levels: not searched
     const std::string big(100000, 'a');
-    const Message m = parse("From: swd@r.example.com\nX-Long: " + big + "\nSubject: " + big +
-                            "\n\nDevice: x\n");
+    const Message m =
+        parse("From: swd@r.example.com\nX-Long: " + big + "\nSubject: " + big + "\n\nDevice: x\n");
     CHECK(m.subject->size() == big.size());
     CHECK(has_line(m.body, "Device: x"));
 }
@@ -210,19 +212,22 @@ TEST_CASE("the fast path reads exactly what the full parse reads", "[message]") 
             if (e.path().filename().string()[0] != '.') samples.push_back(slurp(e.path()));
         }
     }
-    samples.push_back("From: a@b.example.com\nSubject: =?utf-8?q?caf=C3=A9?=  and  more\n"
-                      "Subject: twice\n\nx\n");
-    samples.push_back("From: a@b.example.com\nSubject:\tfolded\n\tsubject \n"
-                      "Date: 21 Nov 2026 10:00 GMT\nMessage-ID:  < id@x >\n\nbody");
+    samples.push_back(
+        "From: a@b.example.com\nSubject: =?utf-8?q?caf=C3=A9?=  and  more\n"
+        "Subject: twice\n\nx\n");
+    samples.push_back(
+        "From: a@b.example.com\nSubject:\tfolded\n\tsubject \n"
+        "Date: 21 Nov 2026 10:00 GMT\nMessage-ID:  < id@x >\n\nbody");
     for (const char* date : {"Sat, 21 Nov 2026 11:15:03 +0100", "1 Jan 2024 00:00:00 -0930",
                              "Mon, 01 jan 2024 23:59 +1400", "Sat, 29 Feb 2025 10:00:00 +0000",
                              "Sat, 21 Nov 2026 11:15:03 +0100 (CET)", "Sat, 21 Nov 26 11:15 EST",
                              "Sat, 21 Nov 2026 24:00:00 +0000", "2026-11-21T10:00:00Z", "x"}) {
         samples.push_back(std::string("From: a@b.example.com\nDate: ") + date + "\n\nx\n");
     }
-    samples.push_back("From: a@b.example.com\nContent-Type: TEXT/PLAIN; format=flowed; "
-                      "charset=\"ISO-8859-1\"\nContent-Transfer-Encoding: Quoted-Printable\n\n"
-                      "Location: Geb=E4ude=\n 1\n");
+    samples.push_back(
+        "From: a@b.example.com\nContent-Type: TEXT/PLAIN; format=flowed; "
+        "charset=\"ISO-8859-1\"\nContent-Transfer-Encoding: Quoted-Printable\n\n"
+        "Location: Geb=E4ude=\n 1\n");
     samples.push_back("From: a@b.example.com\nContent-Transfer-Encoding: base64\n\n!!bad*64==\n");
     samples.push_back("From: a@b.example.com\nContent-Type: text/plain; charset=\n\n\xe4\n");
     samples.push_back("From: a@xn--bcher-kva.example\n\nx\n");
@@ -254,7 +259,8 @@ TEST_CASE("the fast path reads exactly what the full parse reads", "[message]") 
         CHECK(fast.forwarded == full.forwarded);
         // Both end with the same text; GMime may keep one more trailing line end.
         auto strip = [](std::string s) {
-            while (!s.empty() && s.back() == '\n') s.pop_back();
+            while (!s.empty() && s.back() == '\n')
+                s.pop_back();
             return s;
         };
         CHECK(strip(fast.body) == strip(full.body));

@@ -80,7 +80,8 @@ std::string describe(const std::vector<Shape>& shapes) {
         out += s.device + "/" + s.failure + " x" + std::to_string(s.count) + " " +
                swd::timeutil::format_rfc3339(s.first) + ".." +
                swd::timeutil::format_rfc3339(s.last) + ":";
-        for (const auto& a : s.alerts) out += " " + a;
+        for (const auto& a : s.alerts)
+            out += " " + a;
         out += "\n";
     }
     return out;
