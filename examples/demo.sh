@@ -152,11 +152,13 @@ say "pos-0004 is repaired; the operator redistributes from relay-a"
 mkdir -p "$endpoints/pos-0004"
 echo '$ swd-ticket failed --server relay-a | swd-redist --yes -'
 desk_do swd-ticket failed --server relay-a | relay_do swd-redist --yes - >"$work/redist.jsonl"
-$py -c 'import json,sys
+$py -c 'import json, shlex, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
     if r["type"] == "redist":
-        print("  new command:", " ".join(r.get("argv", [])))' "$work/redist.jsonl"
+        print("  %s: %s %s -> %s for %s" % (r["id"], r["status"], r["dist"], r.get("new_dist", "-"),
+                                         " ".join(r["recipients"])))
+        print("  new command:", shlex.join(r.get("argv", [])))' "$work/redist.jsonl"
 relay_do swd-queue run --once >/dev/null
 
 say "Back at the service center: the redistributed jobs are resolved"
@@ -165,11 +167,11 @@ desk_do swd-ticket resolve "$work/redist.jsonl"
 say "Summary"
 alerts=$(wc -l <"$work/alerts.jsonl")
 tickets=$(wc -l <"$work/tickets.jsonl")
-redists=$(grep -c '"type":"redist"' "$work/redist.jsonl" || true)
+redists=$(grep '"type":"redist"' "$work/redist.jsonl" | grep -c '"status":"issued"' || true)
 open_failed=$(desk_do swd-ticket failed --server relay-a --status open | wc -l)
 printf '  %-28s %s\n' "alerts ingested" "$alerts" "tickets" "$tickets" \
     "redistributed jobs" "$redists" "failed records still open" "$open_failed"
-echo "  (mail: delivered through two real SMTP servers on loopback, python3-aiosmtpd)"
+echo "  mail: SMTP, through two real SMTP servers on loopback (python3-aiosmtpd), not sendmail"
 echo
 printf '  %-10s %s\n' ENDPOINT "INSTALLED PACKAGES"
 all_ok=1

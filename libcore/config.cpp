@@ -133,6 +133,9 @@ const ConfigKeys& common_config_keys() {
         {"smtp.starttls", KeyKind::boolean, "false", "require STARTTLS on smtp:// URLs"},
         {"smtp.timeout", KeyKind::duration, "\"30s\"", "connect and transfer timeout"},
         {"smtp.from", KeyKind::string, "", "envelope and header sender (default swd@HOSTNAME)"},
+        {"smtp.ca_file", KeyKind::string, "",
+         "CA certificates (PEM) that sign the mail server's certificate (default: the "
+         "system's)"},
         {"alerts.to", KeyKind::strings, "[]", "where error alert e-mails go"},
     };
     return keys;

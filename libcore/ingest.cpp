@@ -7,14 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
-#include <exception>
 #include <filesystem>
-#include <functional>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -486,101 +480,36 @@ class Progress {
     std::chrono::steady_clock::time_point last_{};
 };
 
+/// `s` fit for one stderr line: control characters (a newline in a Maildir file name, say)
+/// written as C escapes (\n, \t, \x1b), so one reject is always one line.
+std::string one_line(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7F) {
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out;
+}
+
 void flush_file(std::FILE* f, const std::string& what) {
     if (std::fflush(f) == 0) return;
     if (errno == EPIPE) throw OutputClosed();
     throw Error(Exit::partial, "writing " + what + ": " + errno_text(errno));
 }
-
-/// Parses a Maildir's messages on another thread, a bounded number ahead of the thread that
-/// records and writes them; with the Maildir reader's own thread, reading, parsing and writing
-/// overlap. Only for Maildirs: their reads never wait for input, so stopping early (a closed
-/// output pipe) never waits either. Messages travel in slabs of 64, so the threads meet once
-/// per slab.
-class ParseAhead {
-  public:
-    using Prepare = std::function<Pending(const mailbox::Item&)>;
-
-    ParseAhead(mailbox::Reader& reader, Prepare prepare)
-        : reader_(reader), prepare_(std::move(prepare)), thread_([this] { work(); }) {}
-
-    ~ParseAhead() {
-        {
-            std::lock_guard lock(mu_);
-            stop_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-    }
-    ParseAhead(const ParseAhead&) = delete;
-    ParseAhead& operator=(const ParseAhead&) = delete;
-
-    /// The next message in order; false at the end. Rethrows what the reader threw.
-    bool next(Pending& out) {
-        if (taken_ == current_.size()) {
-            current_.clear();
-            taken_ = 0;
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
-            if (ready_.empty()) {
-                if (error_) std::rethrow_exception(error_);
-                return false;
-            }
-            current_ = std::move(ready_.front());
-            ready_.pop_front();
-            lock.unlock();
-            cv_.notify_all();
-        }
-        out = std::move(current_[taken_++]);
-        return true;
-    }
-
-  private:
-    static constexpr std::size_t slab_size = 64;
-    static constexpr std::size_t max_slabs = 8;
-
-    void work() {
-        std::vector<Pending> slab;
-        mailbox::Item item;
-        const auto hand_over = [&] {
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [&] { return stop_ || ready_.size() < max_slabs; });
-            if (stop_) return false;
-            ready_.push_back(std::move(slab));
-            slab.clear();
-            lock.unlock();
-            cv_.notify_all();
-            return true;
-        };
-        try {
-            while (!interrupted() && reader_.next(item)) {
-                slab.push_back(prepare_(item));
-                if (slab.size() == slab_size && !hand_over()) return;
-            }
-        } catch (...) {
-            std::lock_guard lock(mu_);
-            error_ = std::current_exception();
-        }
-        if (!slab.empty() && !hand_over()) return;
-        {
-            std::lock_guard lock(mu_);
-            finished_ = true;
-        }
-        cv_.notify_all();
-    }
-
-    mailbox::Reader& reader_;
-    Prepare prepare_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::deque<std::vector<Pending>> ready_;
-    std::vector<Pending> current_;
-    std::size_t taken_ = 0;
-    std::exception_ptr error_;
-    bool stop_ = false;
-    bool finished_ = false;
-    std::thread thread_;  // last: starts once everything above exists
-};
 
 class Run {
   public:
@@ -593,6 +522,10 @@ class Run {
           progress_(tool.name(), isatty(STDERR_FILENO) && !tool.common().quiet) {}
 
     Exit go() {
+        // Records go out a batch at a time (flush()): a pipe or file gets them in 64 KiB
+        // writes, not in stdio's default 4 KiB ones. A terminal keeps its line buffering.
+        static char out_buffer[1 << 16];
+        if (!isatty(STDOUT_FILENO)) std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
         const Config& config = tool_.config();
         rules_ = Rules::from_config(config);
         const auto max_size = config.get_int("ingest.max_size").value_or(33554432);
@@ -632,21 +565,14 @@ class Run {
             mailbox::Reader reader(input, read_options_);
             const mailbox::Kind kind = reader.kind();
             const bool maildir = kind == mailbox::Kind::maildir;
-            std::optional<ParseAhead> ahead;
-            if (maildir)
-                ahead.emplace(reader, [this, kind](const mailbox::Item& item) {
-                    return prepare(kind, item);
-                });
+            // This thread parses and writes; a Maildir's files are read ahead on the reader's
+            // own thread. Parsing on a third thread costs more than it gains: the parsed
+            // messages' many small allocations would be freed on another thread than the one
+            // that made them, and glibc's malloc pays dearly for that.
             mailbox::Item item;
-            Pending p;
             std::uint64_t count = 0;
-            while (!interrupted()) {
-                if (ahead) {
-                    if (!ahead->next(p)) break;
-                } else {
-                    if (!reader.next(item)) break;
-                    p = prepare(kind, item);
-                }
+            while (!interrupted() && reader.next(item)) {
+                Pending p = prepare(kind, item);
                 ++messages_;
                 ++count;
                 batch_.push_back(std::move(p));
@@ -657,16 +583,17 @@ class Run {
         } catch (const Error& e) {
             if (e.code() == Exit::interrupted) return;
             progress_.clear();
-            spdlog::error("{}", e.what());
+            spdlog::error("{}", one_line(e.what()));
             ++failures_;
         }
     }
 
     /// A message read, parsed and made an alert or a reject. Touches nothing but its
     /// arguments and constant settings, so it may run on another thread.
-    Pending prepare(mailbox::Kind kind, const mailbox::Item& item) const {
+    /// Takes item.source (the reader makes a new one for each message).
+    Pending prepare(mailbox::Kind kind, mailbox::Item& item) const {
         Pending p;
-        p.source = item.source;
+        p.source = std::move(item.source);
         if (!item.error.empty()) {
             p.reason = "unreadable";
             p.detail = item.error;
@@ -754,7 +681,7 @@ class Run {
                 mailbox::move(p.move_from, p.move_to);
             } catch (const Error& e) {
                 progress_.clear();
-                spdlog::error("{}", e.what());
+                spdlog::error("{}", one_line(e.what()));
                 ++failures_;
             }
         }
@@ -776,11 +703,11 @@ class Run {
         progress_.clear();
         for (const auto& p : batch_) {
             if (p.duplicate) {
-                spdlog::debug("{}: duplicate of {}", p.source, p.key);
+                spdlog::debug("{}: duplicate of {}", one_line(p.source), one_line(p.key));
             } else if (p.alert) {
                 out_.write(alert_record(*p.alert, p.id, p.source));
             } else {
-                spdlog::warn("{}: {}", p.source, p.detail);
+                spdlog::warn("{}: {}", one_line(p.source), one_line(p.detail));
                 if (rejects_) {
                     jsonl::Record r("reject");
                     r.field("stage", "ingest");

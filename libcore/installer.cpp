@@ -118,6 +118,9 @@ struct Journal {
     std::vector<DirEntry> dirs;
     std::vector<FileEntry> files;
     std::vector<std::string> backup_trees;  ///< default backup directories to remove on undo
+    /// Directories the backups needed that did not exist before (physical, parents first):
+    /// removed on undo when they are empty again.
+    std::vector<std::string> backup_dirs;
 
     bool done(std::string_view phase) const {
         return std::find(phases.begin(), phases.end(), phase) != phases.end();
@@ -131,6 +134,7 @@ struct Journal {
         r.field("manifest_sha256", manifest_sha256).field("started", started);
         if (!installed_at.empty()) r.field("installed_at", installed_at);
         r.field("phases", phases).field("backup_trees", backup_trees);
+        r.field("backup_dirs", backup_dirs);
         r.key("dirs").begin_array();
         for (const auto& d : dirs) {
             r.begin_object().field("path", d.path).field("before", d.before);
@@ -184,6 +188,7 @@ struct Journal {
         j.phases = jsonl::get_strings(doc, "phases").value_or(std::vector<std::string>{});
         j.backup_trees =
             jsonl::get_strings(doc, "backup_trees").value_or(std::vector<std::string>{});
+        j.backup_dirs = jsonl::get_strings(doc, "backup_dirs").value_or(std::vector<std::string>{});
         simdjson::dom::array arr;
         if (!doc["dirs"].get(arr)) {
             for (auto e : arr) {
@@ -227,6 +232,8 @@ struct Journal {
         }
         for (const auto& t : j.backup_trees)
             split(t);
+        for (const auto& d : j.backup_dirs)
+            split(d);
         return j;
     }
 };
@@ -430,6 +437,23 @@ struct Planner {
     Journal& j;
     std::set<std::string> dirs_seen;
 
+    // Notes the missing directories of the physical backup directory `parts`.
+    void note_backup_dirs(const std::vector<std::string>& parts) {
+        std::vector<std::string> prefix;
+        bool missing = false;
+        for (const auto& p : parts) {
+            prefix.push_back(p);
+            const auto path = beneath::join(prefix);
+            if (!missing) {
+                struct stat st {};
+                if (beneath::stat_at(root, path, st)) continue;
+                missing = true;
+            }
+            if (std::find(j.backup_dirs.begin(), j.backup_dirs.end(), path) == j.backup_dirs.end())
+                j.backup_dirs.push_back(path);
+        }
+    }
+
     // Appends "absent" entries for the missing directories of the physical path `parts`.
     void missing_dirs(const std::vector<std::string>& parts) {
         std::vector<std::string> prefix;
@@ -539,6 +563,7 @@ struct Planner {
                 auto [bparents, bleaf] = parent_and_leaf(base + "/" + e.path);
                 const auto bphys = beneath::resolve(root, bparents, base + "/" + e.path);
                 e.backup = beneath::join(bphys) + "/" + bleaf;
+                note_backup_dirs(bphys);
             }
         } else {
             throw Fail("package", "destination '" + f.destination + "' is not a regular file");
@@ -685,6 +710,16 @@ void remove_backups(int root, const Journal& j) {
                 remove_tree_at(dir->fd(), leaf);
         } catch (const Error&) {
             // A backup tree that became a link is left alone rather than followed.
+        }
+    }
+    // The directories made for the backups, deepest first, when nothing else is in them.
+    for (auto it = j.backup_dirs.rbegin(); it != j.backup_dirs.rend(); ++it) {
+        std::string leaf;
+        try {
+            if (auto dir = open_parent_if_exists(root, *it, leaf))
+                ::unlinkat(dir->fd(), leaf.c_str(), AT_REMOVEDIR);
+        } catch (const Error&) {
+            // A directory that became a link is left alone rather than followed.
         }
     }
 }

@@ -26,8 +26,8 @@ struct Item {
     /// Where it is: "mbox:PATH#OFFSET" (byte offset of its "From " line), "maildir:PATH",
     /// "file:PATH"; stdin is named "stdin".
     std::string source;
-    std::filesystem::path path;  ///< Maildir: the message file; empty otherwise
-    std::string error;           ///< set when the message could not be read (raw is empty)
+    std::string path;   ///< Maildir: the message file; empty otherwise
+    std::string error;  ///< set when the message could not be read (raw is empty)
 };
 
 struct ReadOptions {

@@ -559,6 +559,29 @@ std::optional<std::string> plain_text_charset(std::string_view v) {
     return charset;
 }
 
+/// Whether a header line is all printable ASCII (tabs allowed). Eight bytes at a time: a word
+/// with no byte below 0x20 or above 0x7F passes at once, any other is looked at byte by byte.
+bool plain_header_line(std::string_view line) {
+    const auto plain = [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x80 && (u >= 0x20 || c == '\t');
+    };
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    std::size_t i = 0;
+    for (; i + 8 <= line.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, line.data() + i, sizeof w);
+        if (((w | ((w - 0x20 * ones) & ~w)) & highs) == 0) continue;  // all in [0x20, 0x7F]
+        for (std::size_t k = i; k < i + 8; ++k) {
+            if (!plain(line[k])) return false;
+        }
+    }
+    for (; i < line.size(); ++i) {
+        if (!plain(line[i])) return false;
+    }
+    return true;
+}
+
 /// The fast path for what alerts almost always are: ASCII headers, one text/plain body, no
 /// MIME structure. Reads the same values with the same GMime functions as the full parse,
 /// without building its object tree. nullopt when the message is anything else.
@@ -582,16 +605,16 @@ std::optional<Message> parse_simple(std::string_view raw) {
             ended = true;
             break;
         }
-        for (char c : line) {
-            const auto u = static_cast<unsigned char>(c);
-            if (u >= 0x80 || (u < 0x20 && c != '\t')) return std::nullopt;
-        }
+        if (!plain_header_line(line)) return std::nullopt;
         if (line[0] == ' ' || line[0] == '\t') {
             if (current >= 0) spans[current].end = pos + line.size();
         } else {
             const std::size_t colon = line.find(':');
             if (colon == std::string_view::npos || colon == 0) return std::nullopt;
             const std::string_view name = line.substr(0, colon);
+            // Blanks before the colon ("Subject : x"): GMime's parser knows that form.
+            if (std::any_of(name.begin(), name.end(), [](char c) { return c == ' ' || c == '\t'; }))
+                return std::nullopt;
             current = -1;
             for (std::size_t w = 0; w < std::size(wanted_names); ++w) {
                 if (iequals(name, wanted_names[w])) current = static_cast<int>(w);

@@ -78,9 +78,15 @@ std::int64_t enqueue(SQLite::Database& db, const std::string& kind, const std::s
     return db.getLastInsertRowid();
 }
 
+timeutil::Duration last_interval(const std::vector<timeutil::Duration>& ladder) {
+    if (ladder.empty()) return timeutil::Duration(0);
+    if (ladder.size() == 1) return ladder.front();
+    return std::max(ladder.back() - ladder[ladder.size() - 2], timeutil::Duration(0));
+}
+
 Report deliver(State& state, const smtp::Settings& settings,
                const std::vector<timeutil::Duration>& ladder, timeutil::TimePoint now,
-               const std::string& kind) {
+               const std::string& kind, const Policy& policy) {
     Report report;
     const std::string now_text = timeutil::format_rfc3339(now);
     const auto attempts_allowed = static_cast<int>(std::max<std::size_t>(ladder.size(), 1));
@@ -129,8 +135,11 @@ Report deliver(State& state, const smtp::Settings& settings,
         std::string status = "sent";
         std::string next_at;
         if (!result.ok) {
-            if (result.permanent || e.attempts >= attempts_allowed) {
+            if (result.permanent || (e.attempts >= attempts_allowed && !policy.retry_forever)) {
                 status = "failed";
+            } else if (e.attempts >= attempts_allowed) {
+                status = "pending";  // the ladder is used up: again after its last interval
+                next_at = timeutil::format_rfc3339(now + last_interval(ladder));
             } else {
                 status = "pending";
                 const auto first = timeutil::parse_rfc3339(claimed->first_at).value_or(now);
@@ -156,7 +165,12 @@ Report deliver(State& state, const smtp::Settings& settings,
                 done.bind(4, next_at);
             done.bind(5, e.id);
             done.bind(6, claimed->claimed_at);
-            done.exec();
+            // Another sender took over a stale claim: the entry is its to record.
+            if (done.exec() == 0 || status != "failed" || !policy.on_failed) return;
+            Entry stored = e;
+            stored.status = status;
+            stored.last_error = result.detail;
+            policy.on_failed(db, stored);
         });
         if (status == "sent") {
             ++report.sent;
@@ -174,29 +188,59 @@ Report deliver(State& state, const smtp::Settings& settings,
     return report;
 }
 
-std::vector<Entry> list(SQLite::Database& db, const std::string& status) {
+bool retry(SQLite::Database& db, std::int64_t id, const std::string& kind,
+           timeutil::TimePoint now) {
+    assert(sqlite3_get_autocommit(db.getHandle()) == 0 && "outbox::retry outside State::write()");
+    SQLite::Statement q(db,
+                        "UPDATE outbox SET status = 'pending', attempts = 0, first_at = NULL, "
+                        "next_at = ?1 WHERE id = ?2 AND kind = ?3 AND status IN ('pending', "
+                        "'failed')");
+    q.bind(1, timeutil::format_rfc3339(now));
+    q.bind(2, id);
+    q.bind(3, kind);
+    return q.exec() > 0;
+}
+
+namespace {
+
+constexpr const char* entry_columns =
+    "id, kind, ref, sender, rcpts, message, status, attempts, last_error, next_at, created, "
+    "sent_at";
+
+Entry read_entry(SQLite::Statement& query) {
+    Entry e;
+    e.id = query.getColumn(0).getInt64();
+    e.kind = query.getColumn(1).getString();
+    e.ref = query.getColumn(2).getString();
+    e.sender = query.getColumn(3).getString();
+    e.rcpts = split_lines(query.getColumn(4).getString());
+    e.message = query.getColumn(5).getString();
+    e.status = query.getColumn(6).getString();
+    e.attempts = query.getColumn(7).getInt();
+    e.last_error = text_or_empty(query.getColumn(8));
+    e.next_at = query.getColumn(9).getString();
+    e.created = query.getColumn(10).getString();
+    e.sent_at = text_or_empty(query.getColumn(11));
+    return e;
+}
+
+}  // namespace
+
+std::optional<Entry> find(SQLite::Database& db, std::int64_t id) {
     SQLite::Statement query(db,
-                            "SELECT id, kind, ref, sender, rcpts, message, status, attempts, "
-                            "last_error, next_at, created, sent_at FROM outbox "
-                            "WHERE ?1 = '' OR status = ?1 ORDER BY id");
+                            std::string("SELECT ") + entry_columns + " FROM outbox WHERE id = ?");
+    query.bind(1, id);
+    if (!query.executeStep()) return std::nullopt;
+    return read_entry(query);
+}
+
+std::vector<Entry> list(SQLite::Database& db, const std::string& status) {
+    SQLite::Statement query(db, std::string("SELECT ") + entry_columns +
+                                    " FROM outbox WHERE ?1 = '' OR status = ?1 ORDER BY id");
     query.bind(1, status);
     std::vector<Entry> out;
-    while (query.executeStep()) {
-        Entry e;
-        e.id = query.getColumn(0).getInt64();
-        e.kind = query.getColumn(1).getString();
-        e.ref = query.getColumn(2).getString();
-        e.sender = query.getColumn(3).getString();
-        e.rcpts = split_lines(query.getColumn(4).getString());
-        e.message = query.getColumn(5).getString();
-        e.status = query.getColumn(6).getString();
-        e.attempts = query.getColumn(7).getInt();
-        e.last_error = text_or_empty(query.getColumn(8));
-        e.next_at = query.getColumn(9).getString();
-        e.created = query.getColumn(10).getString();
-        e.sent_at = text_or_empty(query.getColumn(11));
-        out.push_back(std::move(e));
-    }
+    while (query.executeStep())
+        out.push_back(read_entry(query));
     return out;
 }
 

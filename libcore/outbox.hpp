@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,15 +55,42 @@ struct Report {
     int failed = 0;  ///< given up: a permanent (5xx) answer, or the ladder is used up
 };
 
+/// What deliver does beyond the ladder.
+struct Policy {
+    /// A transient failure (no answer, a 4xx, a sendmail that timed out or asked to try later)
+    /// after the ladder's last rung: false gives up (status `failed`); true keeps the entry
+    /// `pending` and tries it again every last_interval(ladder), for ever. A permanent answer
+    /// (5xx) fails the entry either way.
+    bool retry_forever = false;
+    /// Called inside the transaction that marks an entry `failed`, with the entry as stored
+    /// (status, attempts, last_error): what the caller records there commits with it or not at
+    /// all. Called again when the transaction is repeated (State::write). May be empty.
+    std::function<void(SQLite::Database&, const Entry&)> on_failed;
+};
+
+/// The wait between attempts once the ladder is used up: the difference of its last two rungs
+/// (the only rung itself when there is one).
+timeutil::Duration last_interval(const std::vector<timeutil::Duration>& ladder);
+
 /// Sends every due message (next_at <= now; `kind` limits to one kind when not empty). Attempt
 /// n (1-based) failing schedules attempt n+1 at first-attempt time + ladder[n]; after the last
-/// rung, or on a 5xx, the entry is `failed` with its last error. Each entry is claimed in its own
-/// transaction before sending, so concurrent senders split the work; each entry gets at most one
-/// attempt per call. Entries left `sending` for `stale_claim` are taken again. Stops early when
-/// swd::interrupted(). Logs each give-up (error) and retry (info) on stderr.
+/// rung the entry is `failed` with its last error (unless policy.retry_forever: then it is due
+/// again last_interval(ladder) after each attempt), and on a 5xx it is `failed` at once. Each
+/// entry is claimed in its own transaction before sending, so concurrent senders split the work;
+/// each entry gets at most one attempt per call. Entries left `sending` for `stale_claim` are
+/// taken again. Stops early when swd::interrupted(). Logs each give-up (error) and retry (info)
+/// on stderr.
 Report deliver(State& state, const smtp::Settings& settings,
                const std::vector<timeutil::Duration>& ladder, timeutil::TimePoint now,
-               const std::string& kind = "");
+               const std::string& kind = "", const Policy& policy = {});
+
+/// Makes entry `id` of `kind` due again at `now`, its ladder started afresh (attempts 0, the
+/// last error kept): a `failed` entry goes back to `pending`, a `pending` one is due now.
+/// False when there is no such entry, or it is `sent` or being sent. Call inside State::write().
+bool retry(SQLite::Database& db, std::int64_t id, const std::string& kind, timeutil::TimePoint now);
+
+/// One entry, or nullopt.
+std::optional<Entry> find(SQLite::Database& db, std::int64_t id);
 
 /// Entries by status ("" for all), oldest first.
 std::vector<Entry> list(SQLite::Database& db, const std::string& status);

@@ -4,17 +4,21 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <set>
 
 #include "libcore/beneath.hpp"
 #include "libcore/ids.hpp"
 #include "libcore/input.hpp"
+#include "libcore/installer.hpp"
 #include "libcore/jsonl.hpp"
 #include "libcore/mail.hpp"
 #include "libcore/outbox.hpp"
 #include "libcore/package.hpp"
 #include "libcore/process.hpp"
+#include "libcore/queue_alert.hpp"
 #include "libcore/queue_intake.hpp"
 #include "libcore/queue_run.hpp"
 #include "libcore/queue_transport.hpp"
@@ -128,8 +132,8 @@ namespace {
 
 struct Subs {
     CLI::App *submit, *pull_request, *login, *run, *list, *show, *hold, *release, *requeue, *del,
-        *flush, *events, *ack, *send, *targets, *targets_add, *targets_list, *targets_remove,
-        *packages, *packages_add, *packages_list, *packages_remove;
+        *flush, *events, *ack, *send, *alerts, *alerts_retry, *undo, *targets, *targets_add,
+        *targets_list, *targets_remove, *packages, *packages_add, *packages_list, *packages_remove;
 };
 
 Subs& subs() {
@@ -153,7 +157,13 @@ std::vector<std::string> ids_from(const std::vector<std::string>& args) {
             simdjson::dom::element doc;
             std::string copy(line);
             if (!parser.parse(copy).get(doc)) {
-                if (auto id = jsonl::get_string(doc, "id")) out.emplace_back(*id);
+                std::int64_t number = 0;
+                if (auto id = jsonl::get_string(doc, "id"))
+                    out.emplace_back(*id);
+                else if (!doc["id"].get(number))  // an alert's id is a number
+                    out.push_back(std::to_string(number));
+                else
+                    spdlog::warn("stdin:{}: a record without an id", in.line_number());
                 continue;
             }
             spdlog::warn("stdin:{}: not a JSON record with an id", in.line_number());
@@ -504,13 +514,172 @@ Exit do_send(Env& env) {
                 spdlog::warn("would send alert {} (attempt {})", e.ref, e.attempts + 1);
         return Exit::ok;
     }
-    const auto rep = outbox::deliver(env.st(), env.settings.smtp, env.settings.alert_retry,
-                                     timeutil::now(), "alert");
-    spdlog::info("send: {} sent, {} to retry, {} given up", rep.sent, rep.retry, rep.failed);
+    const auto rep = send_alerts(env.st(), env.settings, timeutil::now()).mail;
+    spdlog::info("send: {} sent, {} to retry, {} refused for good", rep.sent, rep.retry,
+                 rep.failed);
     if (rep.retry + rep.failed > 0) {
-        spdlog::warn("send: {} alert(s) not taken by {} ({} will be retried)",
-                     rep.retry + rep.failed, smtp::masked_url(env.settings.smtp.url), rep.retry);
+        spdlog::warn(
+            "send: {} alert(s) not taken by {} ({} will be retried; refused ones wait "
+            "for swd-queue alerts retry)",
+            rep.retry + rep.failed, smtp::masked_url(env.settings.smtp.url), rep.retry);
         return Exit::network;
+    }
+    return Exit::ok;
+}
+
+std::vector<outbox::Entry> queue_alerts(SQLite::Database& db, const std::string& status) {
+    std::vector<outbox::Entry> out;
+    for (auto& e : outbox::list(db, status))
+        if (e.kind == alert_kind) out.push_back(std::move(e));
+    return out;
+}
+
+const std::vector<std::string> alert_columns{"id",      "status",     "attempts", "request",
+                                             "subject", "last_error", "next_at",  "sent_at"};
+
+Exit do_alerts(Env& env) {
+    RecordOutput out(env.tool.format(), alert_columns);
+    for (const auto& e : queue_alerts(env.st().db(), env.opt.status))
+        out.write(alert_record(e));
+    out.finish();
+    return Exit::ok;
+}
+
+// alerts retry: the named (or --all: every unsent) alerts are due now with a fresh ladder; then
+// every due alert is sent, as `send` does, and the named ones are printed as they ended.
+Exit do_alerts_retry(Env& env) {
+    std::vector<std::int64_t> ids;
+    bool partial = false;
+    if (env.opt.all) {
+        if (!env.opt.args.empty()) throw Error(Exit::usage, "alerts retry: ids or --all, not both");
+        for (const auto* status : {"failed", "pending"})
+            for (const auto& e : queue_alerts(env.st().db(), status))
+                ids.push_back(e.id);
+        std::sort(ids.begin(), ids.end());
+    } else {
+        for (const auto& text : ids_from(env.opt.args)) {
+            std::int64_t id = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+            if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+                spdlog::warn("alerts retry: {}: not an alert id (a number)", text);
+                partial = true;
+                continue;
+            }
+            ids.push_back(id);
+        }
+    }
+    const auto now = timeutil::now();
+    std::vector<std::int64_t> taken;
+    for (const auto id : ids) {
+        bool ok = false;
+        if (env.dry()) {
+            const auto e = outbox::find(env.st().db(), id);
+            ok = e && e->kind == alert_kind && (e->status == "failed" || e->status == "pending");
+        } else {
+            env.st().write(
+                [&](SQLite::Database& db) { ok = outbox::retry(db, id, alert_kind, now); });
+        }
+        if (!ok) {
+            const auto e = outbox::find(env.st().db(), id);
+            spdlog::warn("alerts retry: {}: {}", id,
+                         !e || e->kind != alert_kind ? std::string("no such alert")
+                                                     : "not waiting (" + e->status + ")");
+            partial = true;
+            continue;
+        }
+        taken.push_back(id);
+    }
+    RecordOutput out(env.tool.format(), alert_columns);
+    bool unsent = false;
+    if (!env.dry() && !taken.empty()) {
+        const auto rep = send_alerts(env.st(), env.settings, timeutil::now());
+        for (const auto& e : rep.events)
+            spdlog::warn("{}", e.message);
+    }
+    for (const auto id : taken) {
+        const auto e = outbox::find(env.st().db(), id);
+        if (!e) continue;
+        if (e->status != "sent") unsent = true;
+        out.write(alert_record(*e));
+    }
+    out.finish();
+    if (partial) return Exit::partial;
+    return unsent && !env.dry() ? Exit::network : Exit::ok;
+}
+
+// undo TARGET PACKAGE: the installer restores what the package's install changed.
+Exit do_undo(Env& env) {
+    const auto& name = env.opt.undo_target;
+    const auto& id = env.opt.undo_package;
+    package::check_name("package", id);
+    const auto target = find_target(env.st().db(), name);
+    if (!target) throw Error(Exit::usage, "undo: no target " + name);
+    const auto now = timeutil::now();
+    const auto ts = timeutil::format_rfc3339(now);
+    RecordOutput out(env.tool.format());
+    const auto record = [&](const std::string& result, const std::string& install_id,
+                            const std::string& detail) {
+        jsonl::Record r("undo");
+        r.field("target", name).field("package", id).field("result", result);
+        if (!install_id.empty()) r.field("install_id", install_id);
+        r.field("detail", detail).field("time", ts);
+        out.write(r.finish());
+        out.finish();
+    };
+    if (env.dry()) {
+        if (target->transport.rfind("local:", 0) != 0)
+            throw Error(Exit::usage, "undo: " + name + " is an " + target->transport +
+                                         " target: only local: targets are undone by swd's "
+                                         "installer");
+        const auto rec = installer::find(target->transport.substr(6), id);
+        if (!rec) {
+            record("not_installed", "", "not installed");
+            return Exit::negative;
+        }
+        record("would_undo", rec->install_id, "would be undone");
+        return Exit::ok;
+    }
+    // Which distribution the install belonged to, when its record names the request.
+    std::string dist;
+    if (target->transport.rfind("local:", 0) == 0) {
+        try {
+            if (const auto rec = installer::find(target->transport.substr(6), id))
+                if (const auto r = find_request(env.st().db(), rec->by)) dist = r->dist;
+        } catch (const Error&) {
+            // The undo below says what is wrong with the root.
+        }
+    }
+    const auto outcome = undo(*target, id);
+    const bool done = outcome.status == installer::Outcome::Status::undone;
+    const bool absent = outcome.status == installer::Outcome::Status::not_installed;
+    const std::string result = done ? "undone" : absent ? "not_installed" : "failed";
+    if (!absent) {
+        env.st().write([&](SQLite::Database& db) {
+            Event e;
+            e.cls = done ? "SWD_Undo" : "SWD_Undo_Failed";
+            e.severity = done ? harmless : minor;
+            e.open = !done;
+            e.dist = dist;
+            e.target = name;
+            e.package = id;
+            e.message = done ? id + " undone on " + name
+                             : "undo of " + id + " on " + name + " failed: " + outcome.detail;
+            e.time = ts;
+            add_event(db, e);
+        });
+        distlog::Fields line;
+        if (!dist.empty()) line.emplace_back("dist", dist);
+        line.insert(line.end(),
+                    {{"event", "undo"}, {"target", name}, {"package", id}, {"result", result}});
+        if (!outcome.install_id.empty()) line.emplace_back("install_id", outcome.install_id);
+        if (!done) line.emplace_back("detail", outcome.detail);
+        env.dlog().append(now, line);
+    }
+    record(result, outcome.install_id, outcome.detail);
+    if (absent) return Exit::negative;
+    if (!done) {
+        spdlog::error("undo: {} on {}: {}", id, name, outcome.detail);
+        return Exit::partial;
     }
     return Exit::ok;
 }
@@ -707,6 +876,20 @@ void add_options(Tool& tool, Options& o) {
 
     s.send = app.add_subcommand("send", "send the alert e-mails waiting in the outbox");
 
+    s.alerts = app.add_subcommand("alerts", "list the alert e-mails in the outbox");
+    s.alerts->add_option("--status", o.status, "only alerts with this status")
+        ->check(CLI::IsMember({"pending", "failed", "sent"}))
+        ->type_name("S");
+    s.alerts_retry =
+        s.alerts->add_subcommand("retry", "send failed or waiting alerts again now, ladder afresh");
+    s.alerts_retry->add_option("ID", o.args, "alert ids (default: from stdin)");
+    s.alerts_retry->add_flag("--all", o.all, "every alert not sent yet (failed or pending)");
+
+    s.undo = app.add_subcommand("undo", "undo a package's install on a local: target");
+    s.undo->add_option("TARGET", o.undo_target, "a local: target")->required();
+    s.undo->add_option("PACKAGE", o.undo_package, "the id of a package installed there")
+        ->required();
+
     s.targets = app.add_subcommand("targets", "manage endpoints");
     s.targets_add = s.targets->add_subcommand("add", "register (or update) endpoints");
     s.targets_add->add_option("NAME", o.names, "endpoint names")->required();
@@ -755,6 +938,9 @@ Exit run(Tool& tool, Options& opt) {
     if (s.events->parsed()) return do_events(env);
     if (s.ack->parsed()) return do_ack(env);
     if (s.send->parsed()) return do_send(env);
+    if (s.alerts_retry->parsed()) return do_alerts_retry(env);
+    if (s.alerts->parsed()) return do_alerts(env);
+    if (s.undo->parsed()) return do_undo(env);
     if (s.targets_add->parsed()) return do_targets_add(env);
     if (s.targets_list->parsed()) return do_targets_list(env);
     if (s.targets_remove->parsed()) return do_targets_remove(env);

@@ -97,6 +97,11 @@ struct Options {
     bool open_only = false;
     std::string since;
     std::string request;
+    // alerts, alerts retry
+    std::string status;
+    bool all = false;
+    // undo
+    std::string undo_target, undo_package;
     // targets add
     std::vector<std::string> names;
     std::string transport, probe_cmd, install_cmd, address, mac, location, region;

@@ -26,18 +26,32 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ",") 
     return out;
 }
 
+// A per-target parameter is data handed to the install as it is (an argv word, SWD_PARAMS),
+// never to a shell, so it may hold any character but the separator ',' and control characters.
 void check_param(std::string_view target, std::string_view p) {
+    const auto control = [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    };
     const auto bad = [&](const std::string& why) {
-        return Error(Exit::usage, "target '" + std::string(target) + "': parameter '" +
-                                      std::string(p) + "': " + why);
+        // Shown with its control characters as \xHH, so that none reaches a terminal.
+        std::string shown;
+        for (const char c : p) {
+            if (!control(c)) {
+                shown += c;
+                continue;
+            }
+            static constexpr char hex[] = "0123456789abcdef";
+            const auto u = static_cast<unsigned char>(c);
+            shown += {'\\', 'x', hex[u >> 4], hex[u & 15]};
+        }
+        return Error(Exit::usage,
+                     "target '" + std::string(target) + "': parameter '" + shown + "': " + why);
     };
     if (p.empty()) throw bad("empty");
     if (p.size() > 128) throw bad("longer than 128 characters");
-    for (const char c : p) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) &&
-            std::string_view("._=+@%/:-").find(c) == std::string_view::npos)
-            throw bad("only letters, digits and . _ = + @ % / : - are allowed");
-    }
+    if (std::any_of(p.begin(), p.end(), control))
+        throw bad("control characters (newline, tab, escape, ...) are not allowed");
 }
 
 struct TargetSpec {

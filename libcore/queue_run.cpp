@@ -488,8 +488,9 @@ class Manager {
                     for (const auto& [e, closes] : c.events)
                         events.push_back(add_event(db, e, closes));
                     if (c.alert)
-                        outbox::enqueue(db, "alert", c.alert->first, mail::address_of(s_.smtp.from),
-                                        s_.alert_to, c.alert->second, now);
+                        outbox::enqueue(db, alert_kind, c.alert->first,
+                                        mail::address_of(s_.smtp.from), s_.alert_to,
+                                        c.alert->second, now);
                 }
                 if (free_slots > 0) activate(db, free_slots, busy_targets, ts, events, started);
             });
@@ -629,13 +630,15 @@ class Manager {
     void send_alerts() {
         if (s_.alert_to.empty()) return;
         try {
-            const auto rep =
-                outbox::deliver(st_, s_.smtp, s_.alert_retry, timeutil::now(), "alert");
-            if (rep.retry + rep.failed > 0)
-                spdlog::warn("alerts: {} sent, {} to retry, {} given up ({})", rep.sent, rep.retry,
-                             rep.failed, smtp::masked_url(s_.smtp.url));
-            else if (rep.sent > 0)
-                spdlog::info("alerts: {} sent", rep.sent);
+            const auto rep = queue::send_alerts(st_, s_, timeutil::now());
+            for (const auto& e : rep.events)
+                out_.write(e.to_record());
+            if (rep.mail.retry + rep.mail.failed > 0)
+                spdlog::warn("alerts: {} sent, {} to retry, {} refused for good ({})",
+                             rep.mail.sent, rep.mail.retry, rep.mail.failed,
+                             smtp::masked_url(s_.smtp.url));
+            else if (rep.mail.sent > 0)
+                spdlog::info("alerts: {} sent", rep.mail.sent);
         } catch (const Error& e) {
             spdlog::warn("alerts: {}", e.what());
         }

@@ -228,4 +228,14 @@ StepResult install(const Target& t, const package::Store& store, const std::stri
     return run_template("install", t.install_cmd, values, s.install_timeout, "install");
 }
 
+installer::Outcome undo(const Target& t, const std::string& package_id) {
+    if (!is_local(t))
+        throw Error(Exit::usage, "undo: " + t.name + " is an " + t.transport +
+                                     " target: only local: targets are undone by swd's installer");
+    installer::Target target;
+    target.root = local_root(t);
+    target.name = t.name;
+    return installer::undo(target, package_id);
+}
+
 }  // namespace swd::queue

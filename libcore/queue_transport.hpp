@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libcore/installer.hpp"
 #include "libcore/package.hpp"
 #include "libcore/queue_db.hpp"
 
@@ -60,5 +61,10 @@ StepResult wake(const Target& t, const std::string& wake_cmd, const TransportSet
 StepResult install(const Target& t, const package::Store& store, const std::string& package_id,
                    const std::vector<std::string>& params, const std::string& request,
                    const TransportSettings& s);
+
+/// Undoes the install of `package_id` on a `local:` target through the installer (files
+/// restored byte-identical with their modes, files that did not exist before removed). Throws
+/// Error(Exit::usage) for another transport: an `exec` target's installs are its own.
+installer::Outcome undo(const Target& t, const std::string& package_id);
 
 }  // namespace swd::queue

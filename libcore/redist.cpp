@@ -587,25 +587,22 @@ Exit Run::go() {
         st_->write(assign);
     }
 
-    // 3. The logs (steps 126-130): from the earliest failure, less how long a distribution may
-    // have waited before it failed; later results count too, so up to now.
-    const auto lookback =
-        duration(opt_.lookback.empty() ? tool_.config().get_string("redist.lookback").value_or("7d")
-                                       : opt_.lookback,
-                 "--lookback");
-    std::optional<TimePoint> from;
-    bool dated = true;
-    std::unordered_set<std::string> wanted;
+    // 3. The logs (steps 126-130), newest first: each job's received line is at most
+    // --lookback before its earliest failure (or --since, when nothing dates the job); a job
+    // with no date at all is looked for until found. Later results count too, so every newer
+    // file is read.
+    std::vector<Job> jobs;
+    std::unordered_set<std::string> more;
     for (const auto& p : plans) {
-        wanted.insert(p.dist);
-        for (const auto& nd : issued_new_dists(st_->db(), p.dist))
-            wanted.insert(nd);
-        if (p.failures.empty() || !p.failures.front().failed_at) dated = false;
+        Job job{p.dist, std::nullopt};
         for (const auto& f : p.failures)
-            if (f.failed_at && (!from || *f.failed_at < *from)) from = f.failed_at;
+            if (f.failed_at && (!job.from || *f.failed_at < *job.from)) job.from = f.failed_at;
+        if (!job.from && !opt_.since.empty()) job.from = since_;
+        if (job.from) *job.from -= lookback_;
+        jobs.push_back(std::move(job));
+        for (const auto& nd : issued_new_dists(st_->db(), p.dist))
+            more.insert(nd);
     }
-    if (!dated) from = named && !opt_.since.empty() ? since_ : std::nullopt;
-    if (from) *from -= lookback_;
     const auto log_dir = opt_.log_dir.empty()
                              ? tool_.config().get_string("redist.log_dir").value_or("")
                              : opt_.log_dir;
@@ -616,13 +613,10 @@ Exit Run::go() {
         files = rotation_set_in(log_dir, settings_.log.filename().string());
     else
         files = rotation_set(settings_.log);
-    const auto selected = in_window(files, from);
-    spdlog::debug("{} of {} log file(s) in the window since {}", selected.size(), files.size(),
-                  from ? timeutil::format_rfc3339(*from) : "the beginning");
-    const auto found = search(selected, wanted, stats_);
+    const auto found = search(files, jobs, more, stats_);
     if (stats_.files_failed > 0) partial_ = true;
-    spdlog::info("searched {} log file(s), {} lines, for {} job(s)", stats_.files_read,
-                 stats_.lines, plans.size());
+    spdlog::info("searched {} of {} log file(s), {} lines, for {} job(s)", stats_.files_read,
+                 files.size(), stats_.lines, plans.size());
 
     // 4-8. Build, show, approve, issue, record (steps 134-150).
     for (auto& plan : plans) {

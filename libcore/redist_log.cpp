@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string_view>
 #include <system_error>
 
@@ -108,60 +109,82 @@ std::vector<LogFile> named_files(const std::vector<std::string>& paths) {
     return files;
 }
 
-std::vector<LogFile> in_window(const std::vector<LogFile>& files,
-                               std::optional<timeutil::TimePoint> from) {
-    std::vector<LogFile> out;
-    for (const auto& f : files)
-        if (!from || f.mtime >= *from) out.push_back(f);
-    return out;
+namespace {
+
+// Reads one file, adding what it holds about `wanted` to `found` (results in front of those of
+// newer files, read before).
+void search_file(const LogFile& file,
+                 const std::unordered_set<std::string, Hash, std::equal_to<>>& wanted,
+                 std::map<std::string, Found>& found, SearchStats& stats) {
+    std::map<std::string, std::vector<Result>> results;
+    const InputSpec input{file.path.string()};
+    try {
+        LineReader reader(input);
+        ++stats.files_read;
+        std::string_view line;
+        while (reader.next(line)) {
+            if ((++stats.lines & 0xffff) == 0 && interrupted()) break;
+            bool quoted = false;
+            const auto dist = dist_of(line, quoted);
+            if (!quoted && (dist.empty() || !wanted.count(dist))) continue;
+            const auto fields = distlog::parse_line(line);
+            if (!fields) continue;
+            const auto get = [&](const char* key) {
+                const auto it = fields->find(key);
+                return it == fields->end() ? std::string() : it->second;
+            };
+            const auto d = get("dist");
+            if (!wanted.count(d)) continue;
+            const auto event = get("event");
+            const auto where = file.path.string() + ":" + std::to_string(reader.line_number());
+            if (event == "received") {
+                Received r{get("ts"),      get("cmd"),       get("origin"), get("packages"),
+                           get("targets"), get("redist_of"), where};
+                auto& slot = found[d].received;
+                if (!r.cmd.empty() && (!slot || r.ts < slot->ts)) slot = std::move(r);
+            } else if (event == "result") {
+                const auto ts = timeutil::parse_rfc3339(get("ts"));
+                const auto target = get("target"), package = get("package");
+                if (!ts || target.empty() || package.empty()) continue;
+                results[d].push_back(Result{*ts, target, package, get("result") == "success",
+                                            get("failure"), get("detail"), where});
+            }
+        }
+        stats.bytes += reader.offset();
+    } catch (const Error& e) {
+        ++stats.files_failed;
+        spdlog::warn("reading distribution log {}", e.what());
+    }
+    for (auto& [d, list] : results) {
+        auto& all = found[d].results;
+        all.insert(all.begin(), std::make_move_iterator(list.begin()),
+                   std::make_move_iterator(list.end()));
+    }
 }
 
-std::map<std::string, Found> search(const std::vector<LogFile>& files,
-                                    const std::unordered_set<std::string>& dists,
+}  // namespace
+
+std::map<std::string, Found> search(const std::vector<LogFile>& files, const std::vector<Job>& jobs,
+                                    const std::unordered_set<std::string>& more,
                                     SearchStats& stats) {
-    const std::unordered_set<std::string, Hash, std::equal_to<>> wanted(dists.begin(), dists.end());
+    std::unordered_set<std::string, Hash, std::equal_to<>> wanted(more.begin(), more.end());
+    for (const auto& j : jobs)
+        wanted.insert(j.dist);
     std::map<std::string, Found> found;
-    for (const auto& file : files) {
+    // Newest first: a file is needed while some job lacks its received line and the file may
+    // still hold it.
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
         if (interrupted()) break;
-        const InputSpec input{file.path.string()};
-        try {
-            LineReader reader(input);
-            ++stats.files_read;
-            std::string_view line;
-            while (reader.next(line)) {
-                if ((++stats.lines & 0xffff) == 0 && interrupted()) break;
-                bool quoted = false;
-                const auto dist = dist_of(line, quoted);
-                if (!quoted && (dist.empty() || !wanted.count(dist))) continue;
-                const auto fields = distlog::parse_line(line);
-                if (!fields) continue;
-                const auto get = [&](const char* key) {
-                    const auto it = fields->find(key);
-                    return it == fields->end() ? std::string() : it->second;
-                };
-                const auto d = get("dist");
-                if (!wanted.count(d)) continue;
-                const auto event = get("event");
-                const auto where = file.path.string() + ":" + std::to_string(reader.line_number());
-                if (event == "received") {
-                    Received r{get("ts"),      get("cmd"),       get("origin"), get("packages"),
-                               get("targets"), get("redist_of"), where};
-                    auto& slot = found[d].received;
-                    if (!r.cmd.empty() && (!slot || r.ts < slot->ts)) slot = std::move(r);
-                } else if (event == "result") {
-                    const auto ts = timeutil::parse_rfc3339(get("ts"));
-                    const auto target = get("target"), package = get("package");
-                    if (!ts || target.empty() || package.empty()) continue;
-                    found[d].results.push_back(Result{*ts, target, package,
-                                                      get("result") == "success", get("failure"),
-                                                      get("detail"), where});
-                }
-            }
-            stats.bytes += reader.offset();
-        } catch (const Error& e) {
-            ++stats.files_failed;
-            spdlog::warn("reading distribution log {}", e.what());
+        const bool needed = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
+            const auto f = found.find(j.dist);
+            if (f != found.end() && f->second.received) return false;
+            return !j.from || it->mtime >= *j.from;
+        });
+        if (!needed) {
+            stats.files_skipped += static_cast<int>(files.rend() - it);
+            break;
         }
+        search_file(*it, wanted, found, stats);
     }
     return found;
 }

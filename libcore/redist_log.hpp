@@ -1,6 +1,6 @@
 // Searching the distribution logs for failed jobs (seed 002, FIG. 2 steps 126-130; DESIGN §6):
-// the current log and its rotations, date-limited without opening what is out of range, read
-// as a stream (plain or gzip), picking out the `received` and `result` lines of a set of
+// the current log and its rotations, newest first and without opening what cannot hold the jobs,
+// read as a stream (plain or gzip), picking out the `received` and `result` lines of a set of
 // distributions.
 #pragma once
 
@@ -36,12 +36,6 @@ std::vector<LogFile> rotation_set_in(const std::filesystem::path& dir, const std
 /// does not exist.
 std::vector<LogFile> named_files(const std::vector<std::string>& paths);
 
-/// The files whose time span reaches `from` or later: a file last modified before `from` only
-/// holds older lines and is left out without being opened. Results after a failure count (a
-/// later success), so the span always runs to now. No `from`: every file.
-std::vector<LogFile> in_window(const std::vector<LogFile>& files,
-                               std::optional<timeutil::TimePoint> from);
-
 /// A distribution's `received` line.
 struct Received {
     std::string ts;
@@ -61,23 +55,38 @@ struct Result {
 
 /// What the logs hold about one distribution.
 struct Found {
-    std::optional<Received> received;  ///< the earliest one
+    std::optional<Received> received;  ///< the earliest one in the files read
     std::vector<Result> results;       ///< in log order
 };
 
 struct SearchStats {
     int files_read = 0;
-    int files_failed = 0;  ///< unreadable or truncated (a warning each)
+    int files_skipped = 0;  ///< left unopened: nothing of the jobs can be in them
+    int files_failed = 0;   ///< unreadable or truncated (a warning each)
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;
 };
 
-/// Streams `files` in order and returns, per distribution of `dists` that appears, its
-/// `received` line and `result` lines. Other lines cost a look at their `dist=` value only. A
-/// file that cannot be read, or whose gzip stream is cut short, gives one warning (lines read
-/// before the fault still count) and the search goes on. Stops early when interrupted.
-std::map<std::string, Found> search(const std::vector<LogFile>& files,
-                                    const std::unordered_set<std::string>& dists,
+/// A job to find: its distribution id, and the earliest time its `received` line can have (its
+/// earliest failure, or --since, less --lookback); none when nothing dates it.
+struct Job {
+    std::string dist;
+    std::optional<timeutil::TimePoint> from;
+};
+
+/// Searches `files` (oldest first, as rotation_set gives them) for the `received` line of each
+/// job and the `result` lines of the jobs and of `more` (their earlier redistributions). The
+/// files are taken newest first, and one is opened only while some job still lacks its
+/// `received` line and the file reaches back to that job's `from` (its modification time is not
+/// older). Every line of a distribution follows its `received` line, so once all of them are
+/// found, or every job left is older than the next file, the older files hold nothing of
+/// interest and are not opened at all (counted as skipped). A job without `from` that is in no
+/// file makes every file be read. Other lines cost a look at their `dist=` value only. A file
+/// that cannot be read, or whose gzip stream is cut short, gives one warning (lines read before
+/// the fault still count) and the search goes on. Results come back in log order (oldest file
+/// first). Stops early when interrupted.
+std::map<std::string, Found> search(const std::vector<LogFile>& files, const std::vector<Job>& jobs,
+                                    const std::unordered_set<std::string>& more,
                                     SearchStats& stats);
 
 }  // namespace swd::redist

@@ -1,6 +1,7 @@
 #include "libcore/smtp.hpp"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -57,6 +58,22 @@ std::string angle(const std::string& mailbox) {
     return "<" + mail::address_of(mailbox) + ">";
 }
 
+/// Whether the transfer failed in TLS: the handshake, the certificate, STARTTLS.
+bool tls_failure(CURLcode rc) {
+    switch (rc) {
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_USE_SSL_FAILED:
+            return true;
+        default:
+            return false;
+    }
+}
+
 Result classify(long code, std::string detail) {
     Result r;
     r.code = code;
@@ -69,8 +86,7 @@ Result classify(long code, std::string detail) {
 Result send_sendmail(const Settings& settings, const std::string& envelope_from,
                      const std::vector<std::string>& rcpts, std::string_view message) {
     process::Command cmd;
-    cmd.argv = {settings.url.substr(sendmail_scheme.size()), "-i", "-f",
-                mail::address_of(envelope_from), "--"};
+    cmd.argv = {sendmail_program(settings.url), "-i", "-f", mail::address_of(envelope_from), "--"};
     for (const std::string& rcpt : rcpts)
         cmd.argv.push_back(mail::address_of(rcpt));
     cmd.input = std::string(message);
@@ -94,14 +110,60 @@ Result send_sendmail(const Settings& settings, const std::string& envelope_from,
     return r;
 }
 
+[[noreturn]] void bad(std::string_view key, const std::string& why) {
+    throw Error(Exit::config, std::string(key) + ": " + why);
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != prefix[i]) return false;
+    }
+    return true;
+}
+
+/// A URL that cannot work is a configuration error now, not a message retried for an hour.
+void check_url(const std::string& url) {
+    const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+    std::string shown = masked_url(url);  // the error stays one line
+    std::replace_if(shown.begin(), shown.end(), control, '?');
+    if (url.starts_with(sendmail_scheme)) {
+        const std::string program = sendmail_program(url);
+        if (program.front() != '/' || program.back() == '/' ||
+            std::any_of(program.begin(), program.end(), control))
+            bad("smtp.url", "'" + shown +
+                                "': the sendmail program must be an absolute path "
+                                "(a bare sendmail: means " +
+                                std::string(default_sendmail) + ")");
+        return;
+    }
+    if (!starts_with_nocase(url, "smtp://") && !starts_with_nocase(url, "smtps://"))
+        bad("smtp.url",
+            "'" + shown + "' is not smtp://HOST:PORT, smtps://HOST:PORT or sendmail:PATH");
+}
+
 }  // namespace
+
+std::string sendmail_program(const std::string& url) {
+    if (!url.starts_with(sendmail_scheme)) return {};
+    const std::string program = url.substr(sendmail_scheme.size());
+    return program.empty() ? std::string(default_sendmail) : program;
+}
 
 Settings settings_from(const Config& config) {
     Settings s;
     if (auto url = config.get_string("smtp.url"); url && !url->empty()) s.url = *url;
+    check_url(s.url);
+    if (s.url.starts_with(sendmail_scheme))
+        s.url = std::string(sendmail_scheme) + sendmail_program(s.url);
     s.user = config.get_string("smtp.user").value_or("");
     s.password = config.get_string("smtp.password").value_or("");
     s.starttls = config.get_bool("smtp.starttls").value_or(false);
+    s.ca_file = config.get_string("smtp.ca_file").value_or("");
+    if (!s.ca_file.empty() && ::access(s.ca_file.c_str(), R_OK) != 0)
+        bad("smtp.ca_file", s.ca_file + ": " + errno_text(errno));
     if (auto t = config.get_seconds("smtp.timeout"); t && *t > 0)
         s.timeout = std::chrono::seconds(*t);
     s.from = config.get_string("smtp.from").value_or("");
@@ -162,6 +224,9 @@ Result send(const Settings& settings, const std::string& envelope_from,
         curl_easy_setopt(h, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
     }
     if (settings.starttls) curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    // The server's certificate and name are always verified (libcurl's defaults); ca_file
+    // replaces the system's CA store, e.g. for a site CA or a self-signed relay.
+    if (!settings.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, settings.ca_file.c_str());
 
     const CURLcode rc = curl_easy_perform(h);
     long code = 0;
@@ -174,6 +239,11 @@ Result send(const Settings& settings, const std::string& envelope_from,
     std::string why = code != 0 && !transfer.last_error.empty()
                           ? transfer.last_error
                           : (*error != '\0' ? std::string(error) : curl_easy_strerror(rc));
+    if (tls_failure(rc))
+        why = "TLS: " + why +
+              (settings.ca_file.empty() ? " (is the server's CA in the system's store, or set "
+                                          "[smtp] ca_file?)"
+                                        : " (CA file " + settings.ca_file + ")");
     return classify(code, where + why);
 }
 

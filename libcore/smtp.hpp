@@ -13,17 +13,29 @@ class Config;
 
 namespace swd::smtp {
 
+/// The MTA a bare "sendmail:" URL runs.
+inline constexpr std::string_view default_sendmail = "/usr/sbin/sendmail";
+
 struct Settings {
     std::string url = "smtp://localhost:25";  ///< smtp://H:P, smtps://H:P, sendmail:/PATH
     std::string user;
     std::string password;  ///< never logged
     bool starttls = false;
+    std::string ca_file;  ///< PEM CA certificates that sign the server's TLS certificate;
+                          ///< empty: the system's. Verification is never switched off.
     std::chrono::seconds timeout{30};
     std::string from;  ///< default sender address (swd@HOSTNAME when empty in config)
 };
 
-/// [smtp] from the configuration (url, user, password, starttls, timeout, from).
+/// [smtp] from the configuration (url, user, password, starttls, ca_file, timeout, from). A bare
+/// "sendmail:" becomes "sendmail:/usr/sbin/sendmail". Throws Error(Exit::config, "smtp.KEY:
+/// why") for a URL that is not smtp://, smtps:// or sendmail:, a sendmail program that is not
+/// an absolute path, and a ca_file that cannot be read.
 Settings settings_from(const Config& config);
+
+/// The program a "sendmail:" URL runs ("sendmail:" alone: default_sendmail); empty for other
+/// URLs.
+std::string sendmail_program(const std::string& url);
 
 /// The URL for messages: the password masked ("smtp://user:****@host").
 std::string masked_url(const std::string& url);

@@ -96,6 +96,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     RecordOutput out(tool.format(), ticket_columns);
     std::vector<Alert> batch;
     BatchResult total;
+    outbox::Report pages;
     std::size_t alerts = 0;
     const auto flush = [&] {
         if (batch.empty()) return;
@@ -116,8 +117,18 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
             total.suppressed += r.suppressed;
             total.updated += r.updated;
             total.created.insert(total.created.end(), r.created.begin(), r.created.end());
-            for (const auto& t : finish_tickets(state, s, now, r.created))
+            bool paged = false;
+            for (const auto& t : finish_tickets(state, s, now, r.created)) {
                 out.write(ticket_record(t));
+                paged = paged || t.paged;
+            }
+            // A page goes to the center at once, not at the next send.
+            if (paged) {
+                const auto d = deliver_pages(state, s, now);
+                pages.sent += d.sent;
+                pages.retry += d.retry;
+                pages.failed += d.failed;
+            }
         }
         batch.clear();
     };
@@ -133,6 +144,12 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
                  alerts, total.created.size(), total.updated, total.counted, total.suppressed,
                  total.duplicates);
+    if (pages.sent + pages.retry + pages.failed > 0)
+        spdlog::info("pages: {} sent, {} to retry, {} failed", pages.sent, pages.retry,
+                     pages.failed);
+    if (pages.retry > 0)
+        spdlog::warn("{} page{} not delivered yet: swd-ticket send retries {}", pages.retry,
+                     pages.retry == 1 ? "" : "s", pages.retry == 1 ? "it" : "them");
     if (interrupted()) return Exit::interrupted;
     return bad ? Exit::partial : Exit::ok;
 }

@@ -13,7 +13,7 @@ namespace swd::ticket {
 
 /// The [ticket] keys (window, reopen, threshold, thresholds, drop_outage_alerts, diagnostics,
 /// ping, traceroute, diagnostics_timeout, diagnostics_limit, template, subject, retry, hold,
-/// shifts, default_center, from, batch).
+/// shifts, default_center, from, batch), and [smtp] ca_file.
 const ConfigKeys& config_keys();
 
 /// The failure types' built-in thresholds: connection 4, timeout 3, access 2, package 1,

@@ -320,6 +320,10 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
     return out;
 }
 
+outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now) {
+    return outbox::deliver(state, settings.smtp, settings.retry, now, "page");
+}
+
 SendReport send(State& state, const Settings& settings, timeutil::TimePoint now, bool flush) {
     SendReport report;
     report.finished = static_cast<int>(finish_tickets(state, settings, now, {}).size());

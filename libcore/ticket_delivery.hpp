@@ -23,12 +23,17 @@ timeutil::TimePoint shift_end(timeutil::TimePoint t, const std::vector<int>& shi
 /// outside any transaction, checks the location against the inventory (correcting it and
 /// keeping the alert's as location_corrected_from; an unknown device is location_unverified),
 /// routes to a center, and marks the ticket ready for its mail (`queued`) or held until the
-/// end of the shift; a page goes to the outbox at once.
+/// end of the shift; a page goes to the outbox at once (due now: see deliver_pages).
 /// `ids` names the tickets this process just created; empty means recovery: tickets left
 /// `new` or being diagnosed for 10 minutes by a process that died, and unrouted tickets whose
 /// center may now be known. Returns the finished tickets.
 std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
                                    const std::vector<std::string>& ids);
+
+/// The pages that are due (those finish_tickets just queued, and any other due page) delivered
+/// at once, by `process` right after it made their tickets: the outbox's rules apply, so a page
+/// that fails now stays queued and `send` retries it on the ladder.
+outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now);
 
 struct SendReport {
     int finished = 0;  ///< tickets recovered by finish_tickets

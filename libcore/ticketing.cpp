@@ -28,6 +28,15 @@ struct OpenTicket {
     std::optional<std::int64_t> closed;
     std::int64_t window_start = 0;
     std::int64_t trigger = 0;
+    std::string updated, reopened;  ///< the actions of alerts it takes: "updated <id>", ...
+    OpenTicket() = default;
+    OpenTicket(std::string i, std::optional<std::int64_t> c, std::int64_t ws, std::int64_t tr)
+        : id(std::move(i)),
+          closed(c),
+          window_start(ws),
+          trigger(tr),
+          updated("updated " + id),
+          reopened("reopened " + id) {}
 };
 
 std::int64_t secs(TimePoint t) {
@@ -43,13 +52,15 @@ struct Processor::Impl {
     std::string now_text;
     SQLite::Database& db;
     SQLite::Statement insert, failed, any_outage, outage, open, count, window, candidates, attach,
-        attach_range, recount, move_window, set_action, new_ticket;
+        attach_range, recount, move_window, set_action, new_ticket, next_id;
+    std::string id_day;  ///< the day of ticket ids (ids::next's), of `now`
     Thresholds thresholds;
     bool has_outages = false;
     std::unordered_map<std::string, std::string> regions;
     /// Within a batch this process holds the write lock, so the latest ticket of each device
     /// and failure can be kept here instead of looked up for every alert...
     std::unordered_map<std::string, std::optional<OpenTicket>> latest;
+    std::string key;  ///< reused for looking `latest` up
     /// ...and the alerts attached to open tickets summed up, written once per ticket.
     struct Attached {
         std::int64_t count = 0, first = 0, last = 0;
@@ -114,11 +125,19 @@ struct Processor::Impl {
                      "INSERT INTO tickets(id, device, failure, stage, count, threshold, "
                      "window_s, first_at, last_at, trigger_at, window_start, created, claimed, "
                      "location, region, package, server, dist, detail) VALUES(?, ?, ?, 'new', "
-                     "0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {
-        // Batches touch index pages all over the file: keep them in memory, and checkpoint the
-        // WAL less often than after every batch.
+                     "0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          // ids::next's sequence (same table and format), with its statement prepared once.
+          next_id(db,
+                  "INSERT INTO id_seq(prefix, day, last) VALUES('T', ?, 1) "
+                  "ON CONFLICT(prefix, day) DO UPDATE SET last = last + 1 RETURNING last"),
+          id_day(timeutil::format_day(t)) {
+        // Batches touch index pages all over the file (the window index is keyed by device, so
+        // a large batch dirties most of its pages): keep them in memory, and checkpoint the WAL
+        // only every 256 MiB of it, so that a page rewritten by several batches is copied into
+        // the database (and synced) once, not after every batch. Commits are as durable as
+        // before: the checkpoint only moves committed pages from the WAL into the file.
         db.exec("PRAGMA cache_size = -131072");
-        db.exec("PRAGMA wal_autocheckpoint = 16384");
+        db.exec("PRAGMA wal_autocheckpoint = 65536");
     }
 
     /// Binds without copying: every value outlives the statement's execution. Empty is NULL.
@@ -186,7 +205,7 @@ struct Processor::Impl {
     /// The latest ticket of the alert's device and failure, if it is open at the alert's time
     /// (not closed, or closed less than `reopen` before it).
     std::optional<OpenTicket>* open_ticket(const Alert& a) {
-        std::string key = a.device;
+        key.assign(a.device);
         key += '\0';
         key += a.failure;
         auto it = latest.find(key);
@@ -196,14 +215,13 @@ struct Processor::Impl {
             open.bindNoCopy(1, a.device);
             open.bindNoCopy(2, a.failure);
             if (open.executeStep()) {
-                t.emplace();
-                t->id = open.getColumn(0).getString();
-                if (!open.getColumn(1).isNull()) t->closed = open.getColumn(1).getInt64();
-                t->window_start = open.getColumn(2).getInt64();
-                t->trigger = open.getColumn(3).getInt64();
+                std::optional<std::int64_t> closed;
+                if (!open.getColumn(1).isNull()) closed = open.getColumn(1).getInt64();
+                t.emplace(open.getColumn(0).getString(), closed, open.getColumn(2).getInt64(),
+                          open.getColumn(3).getInt64());
             }
             open.reset();
-            it = latest.emplace(std::move(key), std::move(t)).first;
+            it = latest.emplace(key, std::move(t)).first;
         }
         return &it->second;
     }
@@ -281,8 +299,23 @@ struct Processor::Impl {
         set_action.exec();
     }
 
+    /// What ids::next(db, 'T', now, 4) returns.
+    std::string next_ticket_id() {
+        next_id.reset();
+        next_id.bindNoCopy(1, id_day);
+        next_id.executeStep();
+        std::string digits = std::to_string(next_id.getColumn(0).getInt64());
+        next_id.reset();
+        if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+        std::string id = "T-";
+        id += id_day;
+        id += '-';
+        id += digits;
+        return id;
+    }
+
     std::string create(const Alert& a, std::int64_t trigger, const Limit& lim) {
-        const std::string id = ids::next(db, 'T', now, 4);
+        const std::string id = next_ticket_id();
         const std::int64_t window_start = trigger - lim.window.count();
         const std::string claimed = format_rfc3339(timeutil::now());
         new_ticket.reset();
@@ -325,8 +358,7 @@ struct Processor::Impl {
             latest_ticket && is_open(*latest_ticket, at) ? &*latest_ticket : nullptr;
         const bool reopen = ticket && ticket->closed && at >= *ticket->closed;
         if (!out && ticket && at > ticket->window_start && (at >= ticket->trigger || reopen)) {
-            if (!store(a, true, false, (reopen ? "reopened " : "updated ") + ticket->id,
-                       ticket->id)) {
+            if (!store(a, true, false, reopen ? ticket->reopened : ticket->updated, ticket->id)) {
                 ++r.duplicates;
                 return;
             }
@@ -369,7 +401,7 @@ struct Processor::Impl {
             if (!trigger && (out || at <= ticket->window_start)) return;
             gather(a, ticket->id, ticket->window_start);
             if (!out) {
-                relabel(a, "updated " + ticket->id, ticket->id);
+                relabel(a, ticket->updated, ticket->id);
                 --r.counted;
                 ++r.updated;
             }

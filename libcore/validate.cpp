@@ -79,6 +79,17 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+/// `s` with control characters as '?': a file name (one with a newline, say) or an error
+/// message in a stderr line that stays one line.
+std::string printable(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) c = '?';
+    }
+    return out;
+}
+
 /// A value from the input as shown in a detail: at most 80 bytes (cut at a character
 /// boundary), control characters as '?', so a hostile value cannot break a stderr line.
 std::string shown(std::string_view s) {
@@ -432,7 +443,7 @@ class RejectSink {
     }
 
     static void log(const jsonl::Item& item, const Reject& reject) {
-        spdlog::warn("{}:{}: {}: {}", item.source, item.line, reason_name(reject.reason),
+        spdlog::warn("{}:{}: {}: {}", printable(item.source), item.line, reason_name(reject.reason),
                      reject.detail);
     }
 
@@ -507,7 +518,7 @@ Exit run(Tool& tool, const Options& opt) {
             try {
                 if (!reader.next(item)) break;
             } catch (const Error& e) {
-                spdlog::error("{}", e.what());
+                spdlog::error("{}", printable(e.what()));
                 unreadable = true;
                 break;
             }

@@ -1,6 +1,6 @@
 # fish completion for swd-queue
 
-set -l commands submit pull-request login run list show hold release requeue delete flush events ack send targets packages
+set -l commands submit pull-request login run list show hold release requeue delete flush events ack send alerts undo targets packages
 complete -c swd-queue -f
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'submit' -d 'Take in a distribution command (standard push)'
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'pull-request' -d "Take in an endpoint's package list (trusted pull)"
@@ -16,6 +16,8 @@ complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'flush' 
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'events' -d 'List events'
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'ack' -d 'Acknowledge (close) events'
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'send' -d 'Send the alerts waiting in the outbox'
+complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'alerts' -d 'List the alert e-mails in the outbox, or retry them'
+complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'undo' -d "Undo a package's install on a local: target"
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'targets' -d 'Manage endpoints'
 complete -c swd-queue -n "not __fish_seen_subcommand_from $commands" -a 'packages' -d 'Manage the package store'
 
@@ -75,3 +77,8 @@ complete -c swd-queue -n '__fish_seen_subcommand_from packages; and not __fish_s
 complete -c swd-queue -n '__fish_seen_subcommand_from packages; and not __fish_seen_subcommand_from add list remove' -a 'list' -d 'List stored packages'
 complete -c swd-queue -n '__fish_seen_subcommand_from packages; and not __fish_seen_subcommand_from add list remove' -a 'remove' -d 'Remove stored packages'
 complete -c swd-queue -n '__fish_seen_subcommand_from packages; and __fish_seen_subcommand_from add' -F
+
+# alerts
+complete -c swd-queue -n '__fish_seen_subcommand_from alerts; and not __fish_seen_subcommand_from retry' -a 'retry' -d 'Send failed or waiting alerts again now'
+complete -c swd-queue -n '__fish_seen_subcommand_from alerts; and not __fish_seen_subcommand_from retry' -l status -x -a 'pending failed sent' -d 'Only alerts with this status'
+complete -c swd-queue -n '__fish_seen_subcommand_from alerts; and __fish_seen_subcommand_from retry' -l all -d 'Every alert not sent yet'

@@ -6,10 +6,11 @@
 mbox=$SRC/examples/mail/alerts.mbox
 q1=$SRC/examples/mail/maildir/new/1795256103.M100001P4242Q1.mx1.example.com
 
-swd-ingest --no-state <"$mbox" >a.jsonl 2>/dev/null && fail "a reject should give 6" || true
+# The sample mbox holds one broken message: it is rejected, so the exit status is 6.
+expect_status 6 swd-ingest --no-state <"$mbox" >a.jsonl 2>/dev/null
 assert_eq 11 "$(wc -l <a.jsonl)" "alerts from an mbox on stdin"
 assert_eq "mbox:stdin#0" "$(json_get a.jsonl 'r[0]["source"]')"
-cat "$mbox" | swd-ingest --no-state - >b.jsonl 2>/dev/null || true
+cat "$mbox" | expect_status 6 swd-ingest --no-state - >b.jsonl 2>/dev/null
 cmp a.jsonl b.jsonl || fail "'-' and a pipe differ"
 
 expect_status 0 swd-ingest --no-state <"$q1" >c.jsonl

@@ -21,7 +21,7 @@ PYEOF
 }
 
 # The example lists.
-swd-validate --domains "$SRC/examples/domains.txt" --nodes "$SRC/examples/nodes.txt" \
+swd-validate --domains "$SRC/examples/mail/domains.txt" --nodes "$SRC/examples/mail/nodes.txt" \
     --rejects rej alerts.jsonl >out || fail "examples: exit $?"
 assert_eq "1 4 5" "$(passed out)" "with the example lists"
 
@@ -70,7 +70,7 @@ export SWD_CONFIG="$T/empty.toml"
 expect_status 3 swd-validate alerts.jsonl >out 2>err
 [[ ! -s out ]] || fail "output despite a configuration error"
 assert_contains err "swd-validate: no domain list: give --domains FILE, set [validate] domains, or import the device inventory into the state file $SWD_STATE"
-expect_status 3 swd-validate --domains "$SRC/examples/domains.txt" alerts.jsonl 2>err
+expect_status 3 swd-validate --domains "$SRC/examples/mail/domains.txt" alerts.jsonl 2>err
 assert_contains err "swd-validate: no node list: give --nodes FILE, set [validate] nodes"
 
 # The device inventory in the state file: device names are the nodes, their domains the domains.

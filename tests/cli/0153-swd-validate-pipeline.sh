@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real pipeline on the sample mail: swd-ingest examples/mail/{maildir,alerts.mbox} |
-# swd-validate with examples/domains.txt and nodes.txt keeps exactly the real alerts
+# swd-validate with examples/mail/domains.txt and nodes.txt keeps exactly the real alerts
 # (examples/mail/README lists what each message is), passes them byte for byte, and rejects
 # every reply, forward, out-of-office answer, foreign domain and unknown node for its reason.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
@@ -25,7 +25,7 @@ status=0
 swd-ingest --no-state --config "$SRC/examples/mail/ingest.toml" --rejects ingest-rejects.jsonl \
     mail alerts.mbox vacation.eml >alerts.jsonl 2>ingest.err || status=$?
 assert_eq 6 "$status" "swd-ingest exit (the two broken messages)"
-swd-validate --domains "$SRC/examples/domains.txt" --nodes "$SRC/examples/nodes.txt" \
+swd-validate --domains "$SRC/examples/mail/domains.txt" --nodes "$SRC/examples/mail/nodes.txt" \
     --rejects rejects.jsonl alerts.jsonl >valid.jsonl || fail "swd-validate: exit $?"
 
 # The same through a pipe, as cron runs it.
@@ -33,7 +33,7 @@ cp -r "$SRC/examples/mail/maildir" mail2
 set +e
 swd-ingest --no-state --config "$SRC/examples/mail/ingest.toml" mail2 alerts.mbox vacation.eml \
     2>/dev/null |
-    swd-validate --domains "$SRC/examples/domains.txt" --nodes "$SRC/examples/nodes.txt" \
+    swd-validate --domains "$SRC/examples/mail/domains.txt" --nodes "$SRC/examples/mail/nodes.txt" \
         --rejects piped-rejects.jsonl >piped.jsonl
 statuses="${PIPESTATUS[*]}"
 set -e

@@ -80,6 +80,36 @@ if got != expected:
     sys.exit(1)
 PY
 assert_eq 230 "$(wc -l <alerts-done.jsonl)" "alerts stored"
+# What was done with some alerts, one by one: the alert that meets each threshold, the ones
+# just below it (counted, then held by the ticket they led to), the first update, and the
+# edges of the outage (alerts on the outage list are held by no ticket).
+$PY - alerts-done.jsonl <<'PY' || fail "per-alert actions differ"
+import json, sys
+got = {a["id"]: (a["device"], a["time"][11:16], a["action"], a.get("ticket"))
+       for a in map(json.loads, open(sys.argv[1]))}
+expected = {
+    "A-20261121-000001": ("pos-e1", "00:00", "counted", "T-20261122-0001"),
+    "A-20261121-000005": ("pos-e1", "00:06", "counted", "T-20261122-0001"),
+    "A-20261121-000006": ("pos-e1", "00:09", "ticket T-20261122-0001", "T-20261122-0001"),
+    "A-20261121-000007": ("pos-e1", "00:12", "updated T-20261122-0001", "T-20261122-0001"),
+    "A-20261121-000010": ("pos-w3", "00:20", "counted", "T-20261122-0002"),
+    "A-20261121-000018": ("pos-w3", "00:40", "ticket T-20261122-0002", "T-20261122-0002"),
+    "A-20261121-000026": ("pos-w1", "01:00", "counted", "T-20261122-0004"),
+    "A-20261121-000050": ("pos-e2", "02:00", "ticket T-20261122-0003", "T-20261122-0003"),
+    "A-20261121-000075": ("pos-w1", "03:00", "ticket T-20261122-0004", "T-20261122-0004"),
+    "A-20261121-000133": ("pos-x9", "07:00", "ticket T-20261122-0005", "T-20261122-0005"),
+    "A-20261121-000139": ("pos-e3", "08:12", "counted", None),
+    "A-20261121-000140": ("pos-e3", "08:18", "suppressed-outage", None),
+    "A-20261121-000158": ("pos-n1", "09:30", "updated T-20261122-0006", "T-20261122-0006"),
+    "A-20261121-000172": ("relay-a", "10:20", "ticket T-20261122-0007", "T-20261122-0007"),
+    "A-20261121-000195": ("pos-e3", "12:30", "ticket T-20261122-0008", "T-20261122-0008"),
+    "A-20261121-000197": ("pos-e4", "13:00", "counted", None),
+}
+bad = {k: (v, got.get(k)) for k, v in expected.items() if got.get(k) != v}
+for k, (want, have) in sorted(bad.items()):
+    print(k, "expected", want, "\n", " " * len(k), "     got", have)
+sys.exit(1 if bad else 0)
+PY
 # The suppressed alerts are on the outage list and in no ticket; the others name their ticket.
 json_get alerts-done.jsonl \
     '[a["ticket"] for a in r if a["action"] == "suppressed-outage" and "ticket" in a]' |

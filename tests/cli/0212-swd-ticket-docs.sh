@@ -62,3 +62,9 @@ while read -r m h dom mon dow user cmd; do
         [[ -e $SRC/tools/$tool.cpp ]] || fail "cron file runs $tool, which is no swd tool"
     done
 done < <(grep -E '^[0-9*]' "$cron")
+
+# check-completions only sees options and subcommands: the words of `paging on|off` are
+# checked here.
+grep -qF "compgen -W 'on off'" "$SRC/completions/bash/swd-ticket" || fail "bash completion lacks paging on|off"
+grep -qF "'1:switch:(on off)'" "$SRC/completions/zsh/_swd-ticket" || fail "zsh completion lacks paging on|off"
+grep -qE "from paging; .* -a 'on off'$" "$SRC/completions/fish/swd-ticket.fish" || fail "fish completion lacks paging on|off"

@@ -63,8 +63,8 @@ assert_contains distribution.log "leaves the root"
 before=$(swd-queue list | wc -l)
 expect_status 2 swd-queue submit --dist D-X --package 'pkg;touch pwned' --target pos-1 2>err
 assert_contains err "package 'pkg;touch pwned': only letters, digits and . _ + - are allowed"
-expect_status 2 swd-queue submit --dist D-X --package linky-1 --target 'pos-1:$(touch pwned)' 2>err
-assert_contains err "parameter '\$(touch pwned)': only letters, digits"
+expect_status 2 swd-queue submit --dist D-X --package linky-1 --target $'pos-1:$(touch pwned)\n' 2>err
+assert_contains err "parameter '\$(touch pwned)\\x0a': control characters (newline, tab, escape, ...) are not allowed"
 expect_status 2 swd-queue submit --dist 'D-X`touch pwned`' --package linky-1 --target pos-1 2>err
 assert_contains err "distribution id 'D-X\`touch pwned\`'"
 expect_status 2 swd-queue targets add 'pos-2;reboot' --transport "local:$T/ep/x" 2>err

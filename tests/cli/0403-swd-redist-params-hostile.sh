@@ -19,7 +19,7 @@ url = "smtp://127.0.0.1:$(free_port)"
 EOF
 
 # A: through swd-queue in-process, into the installer's environment (SWD_PARAMS). swd-queue
-# takes per-target parameters made of letters, digits and . _ = + @ % / : -, and a blank in
+# takes per-target parameters of any character but ',' and control characters, and a blank in
 # other values (--not-before).
 mkdir -p pkgenv/scripts
 cat >pkgenv/scripts/env.sh <<'EOF'
@@ -51,6 +51,58 @@ assert r["recipients"] == ["pos-1"] and r["status"] == "issued"
 PYEOF
 swd-queue run --once >/dev/null 2>&1
 assert_eq "pos-1|$params" "$(cat ep/pos-1/env.txt)" "SWD_PARAMS in the installer's environment"
+
+# A2: a parameter with quotes, blanks and shell metacharacters goes from the submit through the
+# log and swd-redist's rebuilt command, through swd-queue again, byte for byte into SWD_PARAMS
+# (local: transport, the package's command script) and into the {params} word of an exec:
+# install command. Nothing runs it through a shell: no file "pwned" appears.
+hp=$(cat <<'EOF'
+msg=it's "a b"; $(touch pwned) `touch pwned` | & * ? \ ~ {target} > <; "end'
+EOF
+)
+cat >dumpargs.py <<'PYEOF'
+import json, os, sys
+json.dump(sys.argv[2:], open(sys.argv[1], "w"))
+sys.exit(0 if os.path.exists(os.path.dirname(sys.argv[1]) + "/up") else 1)
+PYEOF
+swd-queue targets add pos-3 --transport "local:$T/ep/{target}" >/dev/null
+swd-queue targets add pos-4 --transport exec \
+    --install-cmd "$PY $T/dumpargs.py $T/exec-{target}.json {params}" >/dev/null
+argv_q=(swd-queue submit --dist D-Q --package pkg-env-1 --target "pos-3:$hp,mode=replace"
+        --target "pos-4:$hp" --push-retries 0 --pull-retries 0)
+"${argv_q[@]}" >/dev/null || fail "swd-queue refused the parameter"
+# Control characters and empty parameters stay refused, the reason shown without them.
+expect_status 2 swd-queue submit --dist D-Q2 --package pkg-env-1 --target $'pos-3:a\nb\e[31m' 2>ctl.err
+assert_eq "swd-queue: target 'pos-3': parameter 'a\\x0ab\\x1b[31m': control characters (newline, tab, escape, ...) are not allowed" \
+    "$(cat ctl.err)" "a control character in a parameter"
+expect_status 2 swd-queue submit --dist D-Q2 --package pkg-env-1 --target 'pos-3:a,,b' 2>empty.err
+assert_contains empty.err "target 'pos-3': parameter '': empty"
+grep -F 'dist=D-Q event=received' "$T/log/distribution.log" >q-received.txt || fail "D-Q not logged"
+swd-queue run --once >/dev/null 2>&1 || true  # pos-3 has no root, pos-4's install fails
+$PY - "$hp" exec-pos-4.json <<'PYEOF' || fail "{params} on the first attempt"
+import json, sys
+assert json.load(open(sys.argv[2])) == [sys.argv[1]], open(sys.argv[2]).read()
+PYEOF
+mkdir -p ep/pos-3
+touch up
+rm exec-pos-4.json
+swd-redist --yes --dist D-Q >q.jsonl 2>q.err || fail "D-Q: $(cat q.err)"
+$PY - q.jsonl "${argv_q[@]}" <<'PYEOF' || fail "D-Q command"
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+orig = sys.argv[2:]
+assert r["argv"] == orig[:3] + ["D-Q-R1", "--redist-of", "D-Q"] + orig[4:], (r["argv"], orig)
+assert r["recipients"] == ["pos-3", "pos-4"] and r["status"] == "issued", r
+PYEOF
+swd-queue run --once >q-run.jsonl 2>&1 || fail "queue run of D-Q-R1: $(cat q-run.jsonl)"
+$PY - "$hp" ep/pos-3/env.txt exec-pos-4.json <<'PYEOF' || fail "the parameter did not arrive byte for byte"
+import json, sys
+hp, env, exec_args = sys.argv[1:]
+got = open(env, "rb").read()
+assert got == ("pos-3|" + hp + ",mode=replace").encode(), got
+assert json.load(open(exec_args)) == [hp], open(exec_args).read()
+PYEOF
+[[ -z $(find "$T" -name pwned) ]] || fail "a shell ran the parameter: $(find "$T" -name pwned)"
 
 # B: another manager (--manager) gets the words exactly, whatever they hold. The log is written
 # by hand, as a manager that accepts anything would have it (DESIGN §6 quoting).

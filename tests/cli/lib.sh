@@ -28,8 +28,10 @@ trap _swd_cleanup EXIT
 PY=/usr/bin/python3
 SRC=$SWD_SOURCE_DIR
 
+# The test's own stderr, kept so that a failure inside `expect_status ... 2>file` still shows.
+exec {_swd_stderr}>&2
 fail() {
-    echo "FAIL: $*" >&2
+    echo "FAIL: $*" >&"$_swd_stderr"
     exit 1
 }
 

@@ -138,6 +138,30 @@ TEST_CASE("backups and undo restore byte-identical files, modes and links", "[in
     CHECK(installer::undo(f.target, "app-1").status == Outcome::Status::not_installed);
 }
 
+TEST_CASE("undo removes the directories made for a BACKUP location, and only those",
+          "[installer]") {
+    Fixture f;
+    write_file(f.root / "etc/app.conf", "old\n", 0640);
+    write_file(f.root / "var/backups/other/keep", "someone else's\n");
+    const auto p =
+        f.make("app", "2",
+               {{"p/app.conf", "etc/app.conf", "new\n", "BACKUP=\"var/backups/app\"", ""},
+                {"p/x", "var/backups/other/x.conf", "x\n", "", ""}});
+    REQUIRE(f.install(p).status == Outcome::Status::installed);
+    CHECK(read_file(f.root / "var/backups/app/etc/app.conf") == "old\n");
+    const auto rec = installer::find(f.root, "app-2");
+    REQUIRE(rec);
+    CHECK(rec->json.find(R"("backup_dirs":["var/backups/app","var/backups/app/etc"])") !=
+          std::string::npos);
+
+    REQUIRE(installer::undo(f.target, "app-2").status == Outcome::Status::undone);
+    CHECK(read_file(f.root / "etc/app.conf") == "old\n");
+    CHECK(swd::test::mode_of(f.root / "etc/app.conf") == 0640);
+    CHECK_FALSE(std::filesystem::exists(f.root / "var/backups/app"));
+    CHECK_FALSE(std::filesystem::exists(f.root / "var/backups/other/x.conf"));
+    CHECK(read_file(f.root / "var/backups/other/keep") == "someone else's\n");
+}
+
 TEST_CASE("dependencies: install ones go first, asset ones must be present", "[installer]") {
     Fixture f;
     f.make("base", "1", {{"p/base", "opt/base", "base\n", "", ""}});

@@ -52,8 +52,8 @@ std::vector<Got> read_all(const std::string& source, swd::mailbox::ReadOptions o
     std::vector<Got> out;
     Item item;
     while (reader.next(item)) {
-        out.push_back({std::string(item.raw), item.source, item.path.string(), item.error,
-                       item.size, item.too_large});
+        out.push_back(
+            {std::string(item.raw), item.source, item.path, item.error, item.size, item.too_large});
     }
     return out;
 }
@@ -211,6 +211,34 @@ TEST_CASE("Maildir: many files, large files, too-large files", "[mailbox]") {
     CHECK(got[300].too_large);
     CHECK(got[300].size == 200023);
     CHECK(got[300].raw.size() == 100000);
+}
+
+TEST_CASE("Maildir: more than a slab's bytes of files, all in order and whole", "[mailbox]") {
+    TempDir t;
+    const fs::path md = maildir(t);
+    // 60 files of 100-300 kB: more than the reader keeps in one slab (4 MiB), so a slab ends
+    // early and the next starts with the files it did not take.
+    for (int i = 0; i < 60; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%04d.M.host", i);
+        write(md / "new" / name,
+              "From: a@x.example.com\n\n" +
+                  std::string(100000 + 3331 * i, static_cast<char>('a' + i % 26)) + "\n" +
+                  std::to_string(i) + "\n");
+    }
+    auto got = read_all(md.string());
+    REQUIRE(got.size() == 60);
+    for (int i = 0; i < 60; ++i) {
+        CHECK(got[i].raw.size() == 23 + 100000 + 3331 * i + 1 + std::to_string(i).size() + 1);
+        CHECK(got[i].raw.ends_with("\n" + std::to_string(i) + "\n"));
+        CHECK_FALSE(got[i].too_large);
+    }
+    got = read_all(md.string(), {false, 150000});
+    REQUIRE(got.size() == 60);
+    CHECK_FALSE(got[0].too_large);
+    CHECK(got[59].too_large);
+    CHECK(got[59].size == 23 + 100000 + 3331 * 59 + 1 + 2 + 1);
+    CHECK(got[59].raw.size() == 150000);
 }
 
 TEST_CASE("sources that are not there or not mail", "[mailbox]") {

@@ -233,6 +233,14 @@ TEST_CASE("the fast path reads exactly what the full parse reads", "[message]") 
     samples.push_back("From: a@xn--bcher-kva.example\n\nx\n");
     samples.push_back("From: Name <a@b.example.com>, Other <c@d.example.com>\n\nx\n");
     samples.push_back("From: (comment) a@b.example.com\nAuto-Submitted: Auto-Replied; x=1\n\nx\n");
+    // Blanks between a header's name and its colon: the same header for both paths.
+    samples.push_back("From: a@b.example.com\nSubject : spaced name\nMessage-ID\t: <sp@x>\n\nx\n");
+    samples.push_back("From : a@b.example.com\nDate :  Sat, 21 Nov 2026 11:15:03 +0100\n\nx\n");
+    samples.push_back(
+        "From: a@b.example.com\nMIME-Version: 1.0\nContent-Type : multipart/mixed; "
+        "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDevice: inner\n--b--\n");
+    samples.push_back(
+        "From: a@b.example.com\nContent-Transfer-Encoding : base64\n\nRGV2aWNlOiBiNjQK\n");
     int compared = 0;
     for (const auto& raw : samples) {
         INFO(raw.substr(0, 300));

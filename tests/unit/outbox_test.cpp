@@ -144,6 +144,95 @@ TEST_CASE("the ladder used up: failed with the last error", "[outbox]") {
     CHECK(swd::outbox::deliver(state, s, ladder, t0 + 1000h).failed == 0);
 }
 
+TEST_CASE("retry_forever: past the ladder, pending at its last interval until taken", "[outbox]") {
+    TempDir dir;
+    SmtpServer server(dir.path() / "smtpd");
+    server.stop();
+    State state = open_state(dir);
+    queue(state, "A-1", t0, "alert");
+    const auto s = settings(server.url());
+    swd::outbox::Policy policy;
+    policy.retry_forever = true;
+    int failed_calls = 0;
+    policy.on_failed = [&](SQLite::Database&, const swd::outbox::Entry&) { ++failed_calls; };
+
+    CHECK(swd::outbox::last_interval(ladder) == 55min);
+    for (auto at : {t0, t0 + 30s, t0 + 5min, t0 + 1h})
+        CHECK(swd::outbox::deliver(state, s, ladder, at, "alert", policy).retry == 1);
+    auto e = only(state);
+    CHECK(e.status == "pending");
+    CHECK(e.attempts == 4);
+    CHECK(e.next_at == "2026-11-21T11:55:00Z");  // the 4th attempt + (1 h - 5 min)
+    CHECK(swd::outbox::deliver(state, s, ladder, t0 + 1h + 54min, "alert", policy).retry == 0);
+    CHECK(swd::outbox::deliver(state, s, ladder, t0 + 1h + 55min, "alert", policy).retry == 1);
+    CHECK(only(state).next_at == "2026-11-21T12:50:00Z");
+    CHECK(failed_calls == 0);
+
+    server.start();
+    CHECK(swd::outbox::deliver(state, s, ladder, t0 + 1000h, "alert", policy).sent == 1);
+    e = only(state);
+    CHECK(e.status == "sent");
+    CHECK(e.attempts == 6);
+    CHECK(server.messages().size() == 1);
+    CHECK(failed_calls == 0);
+}
+
+TEST_CASE("retry_forever still fails a 5xx, in the transaction of on_failed, and retry resends it",
+          "[outbox]") {
+    TempDir dir;
+    SmtpServer server(dir.path() / "smtpd");
+    State state = open_state(dir);
+    state.db().exec("CREATE TABLE seen(id INTEGER, status TEXT, err TEXT)");
+    const auto id = queue(state, "A-1", t0, "alert");
+    const auto s = settings(server.url());
+    swd::outbox::Policy policy;
+    policy.retry_forever = true;
+    policy.on_failed = [](SQLite::Database& db, const swd::outbox::Entry& e) {
+        SQLite::Statement q(db, "INSERT INTO seen VALUES(?, ?, ?)");
+        q.bind(1, e.id);
+        q.bind(2, e.status);
+        q.bind(3, e.last_error);
+        q.exec();
+    };
+    server.answer("550");
+    CHECK(swd::outbox::deliver(state, s, ladder, t0, "alert", policy).failed == 1);
+    auto e = only(state);
+    CHECK(e.status == "failed");
+    SQLite::Statement seen(state.db(), "SELECT id, status, err FROM seen");
+    REQUIRE(seen.executeStep());
+    CHECK(seen.getColumn(0).getInt64() == id);
+    CHECK(seen.getColumn(1).getString() == "failed");
+    CHECK(seen.getColumn(2).getString().find("550 5.7.1 no") != std::string::npos);
+    CHECK_FALSE(seen.executeStep());
+    seen.reset();
+    CHECK(swd::outbox::deliver(state, s, ladder, t0 + 1000h, "alert", policy).failed == 0);
+
+    // retry: due now with a fresh ladder; only failed or pending entries of that kind.
+    server.answer("250");
+    bool ok = false;
+    state.write([&](SQLite::Database& db) { ok = swd::outbox::retry(db, id, "ticket", t0); });
+    CHECK_FALSE(ok);
+    state.write([&](SQLite::Database& db) { ok = swd::outbox::retry(db, id, "alert", t0 + 2h); });
+    CHECK(ok);
+    e = only(state);
+    CHECK(e.status == "pending");
+    CHECK(e.attempts == 0);
+    CHECK(e.next_at == "2026-11-21T12:00:00Z");
+    CHECK(e.last_error.find("550") != std::string::npos);
+    CHECK(swd::outbox::deliver(state, s, ladder, t0 + 2h, "alert", policy).sent == 1);
+    CHECK(server.messages().size() == 1);
+    state.write([&](SQLite::Database& db) { ok = swd::outbox::retry(db, id, "alert", t0 + 3h); });
+    CHECK_FALSE(ok);  // sent: nothing to retry
+    CHECK(swd::outbox::find(state.db(), id)->status == "sent");
+    CHECK_FALSE(swd::outbox::find(state.db(), id + 1));
+}
+
+TEST_CASE("last_interval of short ladders", "[outbox]") {
+    CHECK(swd::outbox::last_interval({}) == 0s);
+    CHECK(swd::outbox::last_interval({45s}) == 45s);
+    CHECK(swd::outbox::last_interval({0s, 1s, 2s}) == 1s);
+}
+
 TEST_CASE("late runs still take one attempt per call", "[outbox]") {
     TempDir dir;
     State state = open_state(dir);

@@ -285,3 +285,67 @@ TEST_CASE("alert mails follow DESIGN §5", "[queue]") {
     CHECK_THAT(msg, Catch::Contains("X-SWD-Alert: 1"));
     CHECK_THAT(msg, Catch::Contains("@relay-a.east.example.com>"));
 }
+
+TEST_CASE("queue alerts: a 5xx leaves the alert failed with an open SWD_Alert_Failed event",
+          "[queue]") {
+    Fixture f;
+    swd::test::SmtpServer server(f.tmp.path() / "smtpd");
+    f.settings.smtp.url = server.url();
+    f.settings.alert_retry = {std::chrono::seconds(0), std::chrono::seconds(1)};
+    f.add_target("down", "local:/nonexistent/down");
+    const auto reqs = f.submit({"--dist", "D-3", "--package", "pkg-a-1.2", "--target", "down",
+                                "--push-retries", "0", "--pull-retries", "0"});
+    server.answer("550");
+    f.run();  // the attempt fails; its alert is refused at the end of the pass
+    const auto alerts = swd::outbox::list(f.state.db(), "failed");
+    REQUIRE(alerts.size() == 1);
+    const auto rec = queue::alert_record(alerts[0]);
+    CHECK_THAT(rec, Catch::StartsWith(
+                        R"({"type":"outbox","v":1,"id":1,"kind":"alert","request":")" + reqs[0].id +
+                        R"(","to":["ops@example.com"],"subject":"[SWD] connection )"
+                        R"(failure: down (pkg-a-1.2) dist D-3","status":"failed",)"
+                        R"("attempts":1,"last_error":")"));
+    queue::EventFilter open;
+    open.open_only = true;
+    const auto events = queue::list_events(f.state.db(), open);
+    REQUIRE(events.size() == 3);  // SWD_Unreachable, SWD_List_Failed, SWD_Alert_Failed
+    const auto& e = events.back();
+    CHECK(e.cls == "SWD_Alert_Failed");
+    CHECK(e.severity == "MINOR");
+    CHECK(e.request == reqs[0].id);
+    CHECK(e.dist == "D-3");
+    CHECK(e.target == "down");
+    CHECK_THAT(e.message,
+               Catch::EndsWith("550 5.7.1 no; resend it with: swd-queue alerts retry 1"));
+
+    // Not resent by itself; sent once after outbox::retry.
+    server.answer("250");
+    auto rep = queue::send_alerts(f.state, f.settings, swd::timeutil::now());
+    CHECK(rep.mail.sent + rep.mail.retry + rep.mail.failed == 0);
+    f.state.write([&](SQLite::Database& db) {
+        REQUIRE(swd::outbox::retry(db, 1, queue::alert_kind, swd::timeutil::now()));
+    });
+    rep = queue::send_alerts(f.state, f.settings, swd::timeutil::now());
+    CHECK(rep.mail.sent == 1);
+    CHECK(rep.events.empty());
+    CHECK(server.messages().size() == 1);
+}
+
+TEST_CASE("undo through a local: target, and an exec target is refused", "[queue]") {
+    Fixture f;
+    const auto root = f.tmp.path() / "ep/pos-1";
+    std::filesystem::create_directories(root);
+    f.add_target("pos-1", "local:" + root.string());
+    f.add_target("x", "exec", "/bin/true {package}");
+    const auto reqs = f.submit({"--dist", "D-U", "--package", "pkg-a-1.2", "--target", "pos-1"});
+    f.run();
+    REQUIRE(f.request(reqs[0].id).queue == "done");
+    REQUIRE(std::filesystem::exists(root / "opt/a.txt"));
+    const auto t = *queue::find_target(f.state.db(), "pos-1");
+    CHECK(queue::undo(t, "pkg-a-1.2").status == swd::installer::Outcome::Status::undone);
+    CHECK_FALSE(std::filesystem::exists(root / "opt"));
+    CHECK(queue::undo(t, "pkg-a-1.2").status == swd::installer::Outcome::Status::not_installed);
+    const auto x = *queue::find_target(f.state.db(), "x");
+    CHECK_THAT(error_of([&] { queue::undo(x, "pkg-a-1.2"); }),
+               Catch::Contains("only local: targets are undone"));
+}

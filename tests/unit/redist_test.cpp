@@ -201,7 +201,8 @@ TEST_CASE("the display quotes control characters away", "[redist]") {
     CHECK_THAT(text, Catch::Contains("$'\\x1b]0;owned\\x07'"));
 }
 
-TEST_CASE("log files: rotations oldest first, out-of-window files never opened", "[redist]") {
+TEST_CASE("log files: rotations oldest first, searched newest first, older files never opened",
+          "[redist]") {
     TempDir dir;
     const auto log = dir.path / "distribution.log";
     const std::string received =
@@ -236,29 +237,49 @@ TEST_CASE("log files: rotations oldest first, out-of-window files never opened",
     CHECK(rotation_set_in(dir.path, "distribution.log").size() == 4);
     CHECK(rotation_set(dir.path / "missing" / "distribution.log").empty());
 
-    const auto window = in_window(files, parse_rfc3339("2026-11-19T00:00:00Z"));
-    REQUIRE(window.size() == 3);
+    // D-1 failed 2026-11-21 with a lookback of two days: the files from 2026-11-19 on, newest
+    // first, until its received line is found (in .2.gz); .3.gz is older than that.
     SearchStats stats;
-    auto found = search(window, {"D-1", "D-2"}, stats);
+    auto found = search(
+        files, {{"D-1", parse_rfc3339("2026-11-19T00:00:00Z")}, {"D-2", std::nullopt}}, {}, stats);
     CHECK(stats.files_read == 3);
+    CHECK(stats.files_skipped == 1);
     CHECK(stats.files_failed == 0);
     CHECK(stats.lines == 4005);
     REQUIRE(found["D-1"].received);
     CHECK(found["D-1"].received->where == (dir.path / "distribution.log.2.gz").string() + ":2001");
     CHECK(swd::process::split_words(found["D-1"].received->cmd).size() == 10);
-    REQUIRE(found["D-1"].results.size() == 2);
+    REQUIRE(found["D-1"].results.size() == 2);  // in log order, oldest file first
     CHECK(found["D-1"].results[0].target == "pos-1");
     CHECK(!found["D-1"].results[0].ok);
     CHECK(found["D-1"].results[0].detail == "timed out");
     CHECK(found["D-1"].results[1].ok);
     CHECK(found["D-2"].received);  // a quoted dist value is parsed too
 
-    // The corrupt file, when it is in the window, is a warning and the search goes on.
+    // A job without a date: newest first until its received line is found, nothing older.
+    SearchStats undated;
+    found = search(files, {{"D-2", std::nullopt}}, {"D-1"}, undated);
+    CHECK(undated.files_read == 1);
+    CHECK(undated.files_skipped == 3);
+    CHECK(found["D-2"].received);
+    CHECK(found["D-1"].results.size() == 1);  // results of `more` in the files read
+
+    // A dated job whose window ends before the newest file: nothing opened.
+    SearchStats none;
+    found = search(files, {{"D-9", parse_rfc3339("2026-11-23T00:00:00Z")}}, {}, none);
+    CHECK(none.files_read == 0);
+    CHECK(none.files_skipped == 4);
+    CHECK(found.empty());
+
+    // A job in no file and without a date reads every file: the corrupt one is a warning and
+    // the search goes on.
     SearchStats all;
-    found = search(files, {"D-1"}, all);
+    found = search(files, {{"D-1", std::nullopt}, {"D-9", std::nullopt}}, {}, all);
     CHECK(all.files_failed == 1);
     CHECK(all.files_read == 4);
+    CHECK(all.files_skipped == 0);
     CHECK(found["D-1"].received);
+    CHECK(found.count("D-9") == 0);
     CHECK_THROWS_AS(named_files({(dir.path / "nope").string()}), swd::Error);
 }
 

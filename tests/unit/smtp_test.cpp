@@ -8,6 +8,7 @@
 #include <string>
 
 #include "libcore/config.hpp"
+#include "libcore/error.hpp"
 #include "libcore/mail.hpp"
 #include "smtp_server.hpp"
 
@@ -159,4 +160,55 @@ TEST_CASE("sendmail: argv without a shell, exit 75 retried, others permanent", "
     CHECK_FALSE(r.ok);
     CHECK_FALSE(r.permanent);
     CHECK(r.detail.find("missing") != std::string::npos);
+}
+
+TEST_CASE("a bare sendmail: is /usr/sbin/sendmail; URLs that cannot work are refused", "[smtp]") {
+    const auto load = [](const std::string& url) {
+        return swd::smtp::settings_from(swd::Config::parse("[smtp]\nurl = \"" + url + "\"\n",
+                                                           "t.toml", swd::common_config_keys()));
+    };
+    CHECK(load("sendmail:").url == "sendmail:/usr/sbin/sendmail");
+    CHECK(swd::smtp::sendmail_program("sendmail:") == "/usr/sbin/sendmail");
+    CHECK(load("sendmail:/opt/mta/bin/send mail").url == "sendmail:/opt/mta/bin/send mail");
+    CHECK(swd::smtp::sendmail_program("sendmail:/opt/mta/sendmail") == "/opt/mta/sendmail");
+    CHECK(swd::smtp::sendmail_program("smtp://localhost:25").empty());
+    CHECK(load("SMTP://mail.example.com:25").url == "SMTP://mail.example.com:25");
+
+    for (const char* bad :
+         {"sendmail:sendmail", "sendmail: ", "sendmail:/usr/sbin/", "sendmail:./sendmail",
+          "sendmail:/usr/sbin/sendmail\\n", "mailto:desk@example.com", "mail.example.com:25"}) {
+        INFO(bad);
+        try {
+            load(bad);
+            FAIL("accepted");
+        } catch (const swd::Error& e) {
+            CHECK(e.code() == swd::Exit::config);
+            CHECK_THAT(e.what(), Catch::StartsWith("smtp.url: '"));
+            CHECK(std::string(e.what()).find('\n') == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("ca_file: read from [smtp], must be readable", "[smtp]") {
+    // The shared [smtp] keys do not declare ca_file (yet): swd-ticket does.
+    auto keys = swd::common_config_keys();
+    keys.push_back({"smtp.ca_file", swd::KeyKind::string, "", "CA certificates"});
+    TempDir dir;
+    const auto pem = dir.path() / "ca.pem";
+    std::ofstream(pem) << "-----BEGIN CERTIFICATE-----\n";
+    const auto s = swd::smtp::settings_from(swd::Config::parse(
+        "[smtp]\nurl = \"smtps://127.0.0.1:465\"\nca_file = \"" + pem.string() + "\"\n", "t.toml",
+        keys));
+    CHECK(s.ca_file == pem.string());
+    CHECK(swd::smtp::settings_from(swd::Config::parse("", "t.toml", keys)).ca_file.empty());
+    try {
+        swd::smtp::settings_from(swd::Config::parse(
+            "[smtp]\nca_file = \"" + (dir.path() / "missing.pem").string() + "\"\n", "t.toml",
+            keys));
+        FAIL("accepted");
+    } catch (const swd::Error& e) {
+        CHECK(e.code() == swd::Exit::config);
+        CHECK(std::string(e.what()) == "smtp.ca_file: " + (dir.path() / "missing.pem").string() +
+                                           ": No such file or directory");
+    }
 }

@@ -1,5 +1,6 @@
 #include "libcore/ticket_config.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -40,5 +41,22 @@ TEST_CASE("[ticket] settings: defaults, overrides, bad values", "[ticket_config]
         INFO(bad);
         CHECK_THROWS_AS(swd::ticket::settings_from(swd::Config::parse(bad, "t.toml", keys)),
                         swd::Error);
+    }
+}
+
+TEST_CASE("[ticket] settings carry [smtp]: sendmail: and ca_file", "[ticket_config]") {
+    const auto& common = swd::common_config_keys();
+    CHECK(std::any_of(common.begin(), common.end(),
+                      [](const swd::ConfigKey& k) { return k.key == "smtp.ca_file"; }));
+    const auto keys = swd::ticket::config_keys();
+    auto s = swd::ticket::settings_from(
+        swd::Config::parse("[smtp]\nurl = \"sendmail:\"\n", "t.toml", keys));
+    CHECK(s.smtp.url == "sendmail:/usr/sbin/sendmail");
+    try {
+        swd::ticket::settings_from(
+            swd::Config::parse("[smtp]\nurl = \"sendmail:sendmail\"\n", "t.toml", keys));
+        FAIL("a relative sendmail was accepted");
+    } catch (const swd::Error& e) {
+        CHECK(e.code() == swd::Exit::config);
     }
 }
