@@ -75,6 +75,22 @@ bool write_full(int fd, const char* data, std::size_t n) {
     return true;
 }
 
+/// Reads `fd` to its end, handing each chunk to `chunk(data, size)`; EINTR is retried, any other
+/// error fails with `name`.
+template <class Chunk>
+void read_chunks(int fd, const std::string& name, Chunk&& chunk) {
+    std::array<char, 65536> buf;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail_errno(name, errno);
+        }
+        if (n == 0) return;
+        chunk(buf.data(), static_cast<std::size_t>(n));
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> split_relative(std::string_view path) {
@@ -219,16 +235,7 @@ std::string sha256_at(int dir, const std::string& name) {
     Fd in(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (in.get() < 0) fail_errno(name, errno);
     Sha256 h;
-    std::array<char, 65536> buf{};
-    for (;;) {
-        const ssize_t n = ::read(in.get(), buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail_errno(name, errno);
-        }
-        if (n == 0) break;
-        h.update(buf.data(), static_cast<std::size_t>(n));
-    }
+    read_chunks(in.get(), name, [&](const char* data, std::size_t n) { h.update(data, n); });
     return h.hex();
 }
 
@@ -244,18 +251,10 @@ std::string copy_file(int from_dir, const std::string& name, int to_dir,
     if (out.get() < 0) fail_errno(tmp_name, errno);
     try {
         Sha256 h;
-        std::array<char, 65536> buf{};
-        for (;;) {
-            const ssize_t n = ::read(in.get(), buf.data(), buf.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                fail_errno(name, errno);
-            }
-            if (n == 0) break;
-            h.update(buf.data(), static_cast<std::size_t>(n));
-            if (!write_full(out.get(), buf.data(), static_cast<std::size_t>(n)))
-                fail_errno(tmp_name, errno);
-        }
+        read_chunks(in.get(), name, [&](const char* data, std::size_t n) {
+            h.update(data, n);
+            if (!write_full(out.get(), data, n)) fail_errno(tmp_name, errno);
+        });
         if (::fchmod(out.get(), mode) != 0) fail_errno(tmp_name, errno);
         if (::fsync(out.get()) != 0) fail_errno(tmp_name, errno);
         return h.hex();
@@ -303,16 +302,7 @@ std::string read_file_at(int dir, const std::string& name) {
     Fd in(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (in.get() < 0) fail_errno(name, errno);
     std::string out;
-    std::array<char, 65536> buf{};
-    for (;;) {
-        const ssize_t n = ::read(in.get(), buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail_errno(name, errno);
-        }
-        if (n == 0) break;
-        out.append(buf.data(), static_cast<std::size_t>(n));
-    }
+    read_chunks(in.get(), name, [&](const char* data, std::size_t n) { out.append(data, n); });
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "libcore/error.hpp"
+#include "libcore/text.hpp"
 
 namespace swd::devices {
 
@@ -80,7 +81,7 @@ std::vector<Device> list(SQLite::Database& db) {
 
 std::vector<std::string> domains(SQLite::Database& db) {
     SQLite::Statement st(db,
-                         "SELECT DISTINCT lower(domain) AS d FROM devices WHERE domain <> '' "
+                         "SELECT DISTINCT ascii_lower(domain) AS d FROM devices WHERE domain <> '' "
                          "ORDER BY d");
     std::vector<std::string> out;
     while (st.executeStep())
@@ -89,19 +90,6 @@ std::vector<std::string> domains(SQLite::Database& db) {
 }
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
 
 /// RFC 4180 records over a whole file: fields split at commas, double-quoted fields may hold
 /// commas, quotes ("") and line breaks; CRLF and LF both end a record. Unquoted fields are
@@ -167,7 +155,8 @@ class CsvReader {
                     }
                     ++pos_;
                 }
-                fields.emplace_back(trim(std::string_view(text_).substr(begin, pos_ - begin)));
+                fields.emplace_back(
+                    trim(std::string_view(text_).substr(begin, pos_ - begin), " \t"));
             }
             if (at_line_end()) {
                 skip_line_end();
@@ -208,7 +197,7 @@ class CsvReader {
 };
 
 std::optional<bool> parse_flag(std::string_view text) {
-    const std::string v = lower(text);
+    const std::string v = ascii_lower(text);
     if (v.empty() || v == "no" || v == "false" || v == "0" || v == "off") return false;
     if (v == "yes" || v == "true" || v == "1" || v == "on") return true;
     return std::nullopt;
@@ -243,7 +232,7 @@ std::vector<Device> read_csv(const std::string& path) {
     std::ptrdiff_t at[n_known];
     std::fill(std::begin(at), std::end(at), -1);
     for (std::size_t i = 0; i < fields.size(); ++i) {
-        const std::string name = lower(trim(fields[i]));
+        const std::string name = ascii_lower(trim(fields[i], " \t"));
         const auto* k = std::find(std::begin(known), std::end(known), name);
         if (k == std::end(known)) continue;
         auto& slot = at[k - std::begin(known)];
@@ -274,12 +263,12 @@ std::vector<Device> read_csv(const std::string& path) {
         d.name = get(0);
         if (d.name.empty()) throw Error(Exit::usage, where() + "empty name");
         d.address = get(1);
-        d.domain = lower(get(2));
+        d.domain = ascii_lower(get(2));
         d.region = get(3);
         d.building = get(4);
         d.room = get(5);
         const std::string paging = get(6);
-        const auto flag = parse_flag(trim(paging));
+        const auto flag = parse_flag(trim(paging, " \t"));
         if (!flag) {
             throw Error(Exit::usage, where() +
                                          "paging: expected yes, no, true, false, 1, 0, on "

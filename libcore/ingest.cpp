@@ -16,6 +16,7 @@
 #include "libcore/ids.hpp"
 #include "libcore/jsonl.hpp"
 #include "libcore/mailbox.hpp"
+#include "libcore/text.hpp"
 
 namespace swd::ingest {
 
@@ -100,25 +101,10 @@ constexpr std::pair<std::string_view, std::string_view> builtin_synonyms[] = {
     {"deadline", "timeout"},
 };
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(g_ascii_tolower(c));
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 std::optional<Field> field_named(std::string_view name) {
-    const std::string l = lower(name);
+    const std::string l = ascii_lower(name);
     for (const auto& f : field_info) {
-        if (l == f.name || l == lower(f.key)) return f.field;
+        if (l == f.name || l == ascii_lower(f.key)) return f.field;
     }
     return std::nullopt;
 }
@@ -210,7 +196,7 @@ struct Rules::Impl {
 
 Rules::Rules() : impl_(std::make_unique<Impl>()) {
     for (const auto& f : field_info)
-        impl_->keys.emplace(lower(f.key), f.field);
+        impl_->keys.emplace(ascii_lower(f.key), f.field);
 }
 Rules::~Rules() = default;
 Rules::Rules(Rules&&) noexcept = default;
@@ -224,7 +210,7 @@ void Rules::add_alias(std::string_view key, std::string_view field) {
                                       "' (failure, device, server, dist, package, location, "
                                       "region, time, detail)");
     }
-    impl_->keys[lower(trim(key))] = *f;
+    impl_->keys[ascii_lower(trim(key, " \t\r"))] = *f;
 }
 
 void Rules::add_rule(std::string_view expression) {
@@ -257,7 +243,7 @@ void Rules::add_failure_synonym(std::string_view text, std::string_view type) {
                                       "': expected connection, access, package, install, "
                                       "disk, timeout or other");
     }
-    impl_->synonyms.emplace_back(lower(trim(text)), std::string(type));
+    impl_->synonyms.emplace_back(ascii_lower(trim(text, " \t\r")), std::string(type));
 }
 
 Rules Rules::from_config(const Config& config) {
@@ -297,19 +283,19 @@ Fields Rules::extract(std::string_view subject, std::string_view body) const {
         std::string_view line = body.substr(pos, nl - pos);
         pos = nl + 1;
         if (line == "-- " || line == "-- \r") break;  // the signature
-        line = trim(line);
+        line = trim(line, " \t\r");
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0 || colon > 64) continue;
-        std::string_view name = trim(line.substr(0, colon));
+        std::string_view name = trim(line.substr(0, colon), " \t\r");
         const bool plausible = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
             return g_ascii_isalnum(c) || c == '-' || c == '_' || c == ' ' || c == '.';
         });
         if (!plausible) continue;
-        key = lower(name);
+        key = ascii_lower(name);
         auto it = impl_->keys.find(key);
         if (it == impl_->keys.end()) continue;
         auto& slot = fields[static_cast<std::size_t>(it->second)];
-        std::string_view value = trim(line.substr(colon + 1));
+        std::string_view value = trim(line.substr(colon + 1), " \t\r");
         if (!slot && !value.empty()) slot = std::string(value);
     }
 
@@ -326,7 +312,7 @@ Fields Rules::extract(std::string_view subject, std::string_view body) const {
                 if (slot) continue;
                 gchar* value = g_match_info_fetch_named(info, name.c_str());
                 if (value) {
-                    std::string_view v = trim(value);
+                    std::string_view v = trim(value, " \t\r");
                     if (!v.empty()) slot = std::string(v);
                     g_free(value);
                 }
@@ -338,7 +324,7 @@ Fields Rules::extract(std::string_view subject, std::string_view body) const {
 }
 
 std::string Rules::failure_type(std::string_view text) const {
-    const std::string l = lower(trim(text));
+    const std::string l = ascii_lower(trim(text, " \t\r"));
     if (is_failure_type(l)) return l;
     for (const auto& [needle, type] : impl_->synonyms) {
         if (l.find(needle) != std::string::npos) return type;
@@ -357,7 +343,7 @@ Alert make_alert(message::Message msg, const Rules& rules) {
     auto& failure = a.fields[static_cast<std::size_t>(Field::failure)];
     if (failure) {
         std::string type = rules.failure_type(*failure);
-        if (lower(trim(*failure)) != type) a.failure_text = std::move(*failure);
+        if (ascii_lower(trim(*failure, " \t\r")) != type) a.failure_text = std::move(*failure);
         failure = std::move(type);
     }
     auto& time = a.fields[static_cast<std::size_t>(Field::time)];

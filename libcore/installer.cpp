@@ -23,6 +23,7 @@
 #include "libcore/error.hpp"
 #include "libcore/jsonl.hpp"
 #include "libcore/process.hpp"
+#include "libcore/text.hpp"
 #include "libcore/time.hpp"
 
 namespace swd::installer {
@@ -76,13 +77,6 @@ std::string random_id() {
         out += digits[b >> 4];
         out += digits[b & 15];
     }
-    return out;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -779,7 +773,7 @@ void run_script(const std::string& phase, const package::Script& script,
 std::string host_os() {
     struct utsname u {};
     ::uname(&u);
-    return lower(u.sysname);
+    return ascii_lower(u.sysname);
 }
 
 std::string host_arch() {
@@ -789,7 +783,7 @@ std::string host_arch() {
 }
 
 void check_constraints(const package::Manifest& m, const Target& t, int root) {
-    const auto os = t.os.empty() ? host_os() : lower(t.os);
+    const auto os = t.os.empty() ? host_os() : ascii_lower(t.os);
     if (!m.os.empty() && std::find(m.os.begin(), m.os.end(), os) == m.os.end() &&
         std::find(m.os.begin(), m.os.end(), "any") == m.os.end())
         throw Fail("package", "package is for OS " + m.os.front() + ", target runs " + os);
@@ -799,7 +793,7 @@ void check_constraints(const package::Manifest& m, const Target& t, int root) {
         throw Fail("package",
                    "package is for architecture " + m.arch.front() + ", target is " + arch);
     if (!t.language.empty() && !m.language.empty()) {
-        const auto lang = lower(t.language);
+        const auto lang = ascii_lower(t.language);
         const bool match =
             std::any_of(m.language.begin(), m.language.end(), [&](const std::string& l) {
                 return l == lang || lang.starts_with(l + "_") || lang.starts_with(l + "-") ||

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "libcore/error.hpp"
+#include "libcore/text.hpp"
 
 namespace swd::message {
 
@@ -51,21 +52,6 @@ std::string valid_utf8(std::string s) {
     if (simdjson::validate_utf8(s)) return s;
     GChars fixed(g_utf8_make_valid(s.data(), static_cast<gssize>(s.size())));
     return fixed.get();
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(g_ascii_tolower(c));
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && g_ascii_isspace(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && g_ascii_isspace(s.back()))
-        s.remove_suffix(1);
-    return s;
 }
 
 /// A header value with control characters (folding leftovers, NULs) turned into spaces.
@@ -127,7 +113,7 @@ void set_address(Message& m, const char* addr) {
         m.from = *text;
         return;
     }
-    std::string host = lower(std::string_view(*text).substr(at + 1));
+    std::string host = ascii_lower(std::string_view(*text).substr(at + 1));
     while (!host.empty() && host.back() == '.')
         host.pop_back();
     m.from = text->substr(0, at + 1) + host;
@@ -143,7 +129,7 @@ void set_date(Message& m, GDateTime* date) {
 
 void set_auto_submitted(Message& m, const char* value) {
     if (auto as = header_text(value))
-        m.auto_submitted = lower(trim(std::string_view(*as).substr(0, as->find(';'))));
+        m.auto_submitted = ascii_lower(trim(std::string_view(*as).substr(0, as->find(';'))));
 }
 
 /// Decoded body bytes in `charset` (none: undeclared) as valid UTF-8 with "\n" line ends.
@@ -389,7 +375,7 @@ std::string html_to_text(std::string_view html) {
             std::size_t len = 0;
             while (len < tag.size() && g_ascii_isalnum(tag[len]))
                 ++len;
-            const std::string name = lower(tag.substr(0, len));
+            const std::string name = ascii_lower(tag.substr(0, len));
             if (!closing &&
                 (name == "script" || name == "style" || name == "head" || name == "title")) {
                 i = skip_element(html, i, name);
@@ -540,7 +526,7 @@ std::optional<std::string> simple_from(std::string_view v) {
 std::optional<std::string> plain_text_charset(std::string_view v) {
     if (v.find_first_of("(\\*") != std::string_view::npos) return std::nullopt;
     std::size_t semi = v.find(';');
-    if (lower(trim(v.substr(0, semi))) != "text/plain") return std::nullopt;
+    if (ascii_lower(trim(v.substr(0, semi))) != "text/plain") return std::nullopt;
     std::string charset;
     while (semi != std::string_view::npos) {
         const std::size_t start = semi + 1;
@@ -549,7 +535,7 @@ std::optional<std::string> plain_text_charset(std::string_view v) {
             v.substr(start, semi == std::string_view::npos ? semi : semi - start);
         const std::size_t eq = param.find('=');
         if (eq == std::string_view::npos) continue;
-        if (lower(trim(param.substr(0, eq))) != "charset") continue;
+        if (ascii_lower(trim(param.substr(0, eq))) != "charset") continue;
         std::string_view value = trim(param.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
             value = value.substr(1, value.size() - 2);

@@ -159,10 +159,7 @@ Report deliver(State& state, const smtp::Settings& settings,
             else
                 done.bind(2, result.detail);
             done.bind(3, now_text);
-            if (next_at.empty())
-                done.bind(4);
-            else
-                done.bind(4, next_at);
+            bind_or_null(done, 4, next_at);
             done.bind(5, e.id);
             done.bind(6, claimed->claimed_at);
             // Another sender took over a stale claim: the entry is its to record.

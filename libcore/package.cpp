@@ -15,25 +15,19 @@
 
 #include "libcore/beneath.hpp"
 #include "libcore/error.hpp"
+#include "libcore/text.hpp"
 #include "libcore/time.hpp"
 
 namespace swd::package {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 // "GX:FILE" -> "file"
 std::string local(const char* name) {
     std::string_view n(name);
     if (const auto colon = n.rfind(':'); colon != std::string_view::npos)
         n.remove_prefix(colon + 1);
-    return lower(n);
+    return ascii_lower(n);
 }
 
 std::optional<std::string> attr(const pugi::xml_node& node, std::string_view name) {
@@ -64,16 +58,8 @@ void descendants(const pugi::xml_node& node, std::string_view name,
     }
 }
 
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    return std::string(s);
-}
-
 std::string text(const pugi::xml_node& node) {
-    return trim(node.child_value());
+    return std::string(trim(node.child_value()));
 }
 
 // A destination or backup given the seed's way: <X><URI><URL>FILE://dir/</URL>
@@ -83,7 +69,7 @@ std::optional<std::string> uri_path(const pugi::xml_node& holder) {
     const auto uri = child(holder, "uri");
     if (!uri) return std::nullopt;
     std::string path = text(child(uri, "url"));
-    if (lower(path).starts_with("file://")) path = path.substr(7);
+    if (ascii_lower(path).starts_with("file://")) path = path.substr(7);
     const std::string file = text(child(uri, "filename"));
     if (!file.empty()) {
         if (!path.empty() && path.back() != '/') path += '/';
@@ -93,7 +79,7 @@ std::optional<std::string> uri_path(const pugi::xml_node& holder) {
 }
 
 bool yes(std::string_view v) {
-    const auto l = lower(trim(v));
+    const auto l = ascii_lower(trim(v));
     return l == "y" || l == "yes" || l == "true" || l == "1";
 }
 
@@ -189,7 +175,7 @@ void check_name(std::string_view what, std::string_view name) {
 }
 
 std::string normalise_arch(std::string_view arch) {
-    const auto a = lower(arch);
+    const auto a = ascii_lower(arch);
     if (a == "amd64" || a == "x86_64" || a == "x64") return "x86_64";
     if (a == "arm64" || a == "aarch64") return "aarch64";
     if (a == "x86" || a == "i386" || a == "i486" || a == "i586" || a == "i686") return "i686";
@@ -223,11 +209,11 @@ Manifest parse_manifest(std::string_view xml, const std::string& origin) {
     auto impl = child(root, "implementation");
     if (!impl) impl = root;
     for (const auto& n : children(impl, "os"))
-        m.os.push_back(lower(attr(n, "value").value_or("")));
+        m.os.push_back(ascii_lower(attr(n, "value").value_or("")));
     for (const auto& n : children(impl, "processor"))
         m.arch.push_back(normalise_arch(attr(n, "value").value_or("")));
     for (const auto& n : children(impl, "language"))
-        m.language.push_back(lower(attr(n, "value").value_or("")));
+        m.language.push_back(ascii_lower(attr(n, "value").value_or("")));
     if (const auto n = child(impl, "disksize")) {
         const auto v = attr(n, "value").value_or("");
         char* end = nullptr;
@@ -239,7 +225,7 @@ Manifest parse_manifest(std::string_view xml, const std::string& origin) {
     }
     for (const auto& n : children(impl, "dependency")) {
         Dependency d;
-        const auto type = lower(attr(n, "type").value_or("install"));
+        const auto type = ascii_lower(attr(n, "type").value_or("install"));
         if (type == "asset")
             d.kind = Dependency::Kind::asset;
         else if (type == "install")
@@ -289,7 +275,7 @@ Manifest parse_manifest(std::string_view xml, const std::string& origin) {
                 if (!backup) backup = uri_path(child(n, "backup"));
                 if (backup && !backup->empty())
                     f.backup_dir = require_path(backup, origin, "FILE backup");
-                f.sha256 = lower(attr(n, "sha256").value_or(""));
+                f.sha256 = ascii_lower(attr(n, "sha256").value_or(""));
                 if (!is_hex64(f.sha256))
                     throw Error(Exit::usage, origin + ": FILE " + f.destination +
                                                  ": sha256 missing or not 64 hex digits");
@@ -306,7 +292,7 @@ Manifest parse_manifest(std::string_view xml, const std::string& origin) {
         }
     }
     for (const auto& n : children(impl, "script")) {
-        const auto type = lower(attr(n, "type").value_or(""));
+        const auto type = ascii_lower(attr(n, "type").value_or(""));
         std::optional<Script>* slot = type == "pre"       ? &m.pre
                                       : type == "command" ? &m.command
                                       : type == "post"    ? &m.post
@@ -370,7 +356,7 @@ void verify(const Package& pkg) {
 }
 
 bool is_tarball(const std::filesystem::path& path) {
-    const auto n = lower(path.filename().string());
+    const auto n = ascii_lower(path.filename().string());
     return n.ends_with(".tar") || n.ends_with(".tar.gz") || n.ends_with(".tgz");
 }
 

@@ -1,5 +1,6 @@
 #include "libcore/queue_db.hpp"
 
+#include <SQLiteCpp/VariadicBind.h>
 #include <simdjson.h>
 
 #include "libcore/error.hpp"
@@ -253,32 +254,11 @@ void insert_request(SQLite::Database& db, Request& r) {
         "retry_interval, not_before, held, attempts, last_package, last_failure, "
         "last_error, origin, redist_of, cmd, created, updated) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int i = 1;
-    q.bind(i++, r.id);
-    q.bind(i++, r.dist);
-    q.bind(i++, r.mode);
-    q.bind(i++, r.first_mode);
-    q.bind(i++, r.queue);
-    q.bind(i++, r.target);
-    q.bind(i++, json_array(r.params));
-    q.bind(i++, json_array(r.packages));
-    q.bind(i++, r.pos);
-    q.bind(i++, r.push_retries);
-    q.bind(i++, r.pull_retries);
-    q.bind(i++, r.push_left);
-    q.bind(i++, r.pull_left);
-    q.bind(i++, static_cast<std::int64_t>(r.retry_interval));
-    q.bind(i++, r.not_before);
-    q.bind(i++, r.held ? 1 : 0);
-    q.bind(i++, r.attempts);
-    q.bind(i++, r.last_package);
-    q.bind(i++, r.last_failure);
-    q.bind(i++, r.last_error);
-    q.bind(i++, r.origin);
-    q.bind(i++, r.redist_of);
-    q.bind(i++, r.cmd);
-    q.bind(i++, r.created);
-    q.bind(i++, r.updated);
+    SQLite::bind(q, r.id, r.dist, r.mode, r.first_mode, r.queue, r.target, json_array(r.params),
+                 json_array(r.packages), r.pos, r.push_retries, r.pull_retries, r.push_left,
+                 r.pull_left, static_cast<std::int64_t>(r.retry_interval), r.not_before,
+                 r.held ? 1 : 0, r.attempts, r.last_package, r.last_failure, r.last_error, r.origin,
+                 r.redist_of, r.cmd, r.created, r.updated);
     q.exec();
     r.seq = db.getLastInsertRowid();
 }
@@ -312,20 +292,8 @@ void update_request(SQLite::Database& db, const Request& r) {
         "UPDATE queue_requests SET mode=?, queue=?, pos=?, push_left=?, pull_left=?, "
         "not_before=?, held=?, attempts=?, last_package=?, last_failure=?, "
         "last_error=?, updated=? WHERE id=?");
-    int i = 1;
-    q.bind(i++, r.mode);
-    q.bind(i++, r.queue);
-    q.bind(i++, r.pos);
-    q.bind(i++, r.push_left);
-    q.bind(i++, r.pull_left);
-    q.bind(i++, r.not_before);
-    q.bind(i++, r.held ? 1 : 0);
-    q.bind(i++, r.attempts);
-    q.bind(i++, r.last_package);
-    q.bind(i++, r.last_failure);
-    q.bind(i++, r.last_error);
-    q.bind(i++, r.updated);
-    q.bind(i++, r.id);
+    SQLite::bind(q, r.mode, r.queue, r.pos, r.push_left, r.pull_left, r.not_before, r.held ? 1 : 0,
+                 r.attempts, r.last_package, r.last_failure, r.last_error, r.updated, r.id);
     q.exec();
 }
 
@@ -355,17 +323,8 @@ Event add_event(SQLite::Database& db, Event e, const std::vector<std::string>& c
         db,
         "INSERT INTO queue_events(id, class, severity, open, request, dist, target, "
         "package, message, time) VALUES(?,?,?,?,?,?,?,?,?,?)");
-    int i = 1;
-    q.bind(i++, e.id);
-    q.bind(i++, e.cls);
-    q.bind(i++, e.severity);
-    q.bind(i++, e.open ? 1 : 0);
-    q.bind(i++, e.request);
-    q.bind(i++, e.dist);
-    q.bind(i++, e.target);
-    q.bind(i++, e.package);
-    q.bind(i++, e.message);
-    q.bind(i++, e.time);
+    SQLite::bind(q, e.id, e.cls, e.severity, e.open ? 1 : 0, e.request, e.dist, e.target, e.package,
+                 e.message, e.time);
     q.exec();
     for (const auto& cls : closes) {
         SQLite::Statement c(

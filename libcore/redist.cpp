@@ -27,6 +27,7 @@
 #include "libcore/redist_plan.hpp"
 #include "libcore/redist_store.hpp"
 #include "libcore/state.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_store.hpp"
 #include "libcore/time.hpp"
 
@@ -289,9 +290,9 @@ std::optional<std::string> Run::refusal(const Plan& plan, const std::vector<std:
     }
     std::vector<std::string> ours, theirs;
     for (const auto& t : view.targets)
-        ours.push_back(ticket::lower(t.name));
+        ours.push_back(ascii_lower(t.name));
     for (const auto& r : intake.requests) {
-        theirs.push_back(ticket::lower(r.target));
+        theirs.push_back(ascii_lower(r.target));
         if (r.dist != view.dist || r.packages != view.packages)
             return std::string("swd-queue reads the command differently (dist or packages)");
     }
@@ -474,7 +475,7 @@ void Run::finish_job(Plan& plan) {
     } else if (plan.status == "completed") {
         std::set<std::string> seen;
         for (const auto& f : plan.failures)
-            if (seen.insert(ticket::lower(f.device)).second) resolved.push_back(f.device);
+            if (seen.insert(ascii_lower(f.device)).second) resolved.push_back(f.device);
     }
     if (!dry_) {
         st_->write([&](SQLite::Database& db) {
@@ -531,7 +532,7 @@ Exit Run::go() {
             before += named ? 0 : 1;
             continue;
         }
-        if (seen.insert({f.dist, ticket::lower(f.device), f.package}).second)
+        if (seen.insert({f.dist, ascii_lower(f.device), f.package}).second)
             kept.push_back(std::move(f));
     }
     if (before > 0)

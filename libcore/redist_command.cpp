@@ -6,6 +6,7 @@
 
 #include "libcore/error.hpp"
 #include "libcore/process.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_store.hpp"
 
 namespace swd::redist {
@@ -123,7 +124,7 @@ std::vector<std::string> rebuild(const std::vector<std::string>& words, const st
                                  const std::string& redist_of, const std::set<std::string>& keep) {
     std::set<std::string> keep_lower;
     for (const auto& k : keep)
-        keep_lower.insert(ticket::lower(k));
+        keep_lower.insert(ascii_lower(k));
     const auto occurrences = scan(words);
     const bool has_redist_of =
         std::any_of(occurrences.begin(), occurrences.end(),
@@ -152,7 +153,7 @@ std::vector<std::string> rebuild(const std::vector<std::string>& words, const st
             std::vector<std::string> kept;
             for (const auto i : o.values) {
                 auto value = value_at(words, o, i);
-                if (keep_lower.count(ticket::lower(value.substr(0, value.find(':')))))
+                if (keep_lower.count(ascii_lower(value.substr(0, value.find(':')))))
                     kept.push_back(std::move(value));
             }
             if (kept.empty()) continue;

@@ -7,6 +7,7 @@
 
 #include "libcore/error.hpp"
 #include "libcore/process.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_store.hpp"
 
 namespace swd::redist {
@@ -55,12 +56,12 @@ Choice choose(const CommandView& original, const std::vector<Failure>& failures,
     std::map<std::pair<std::string, std::string>, Latest> latest;
     std::set<std::string> names;
     for (const auto& t : original.targets)
-        names.insert(ticket::lower(t.name));
+        names.insert(ascii_lower(t.name));
 
     Choice c;
     std::set<std::string> strangers;
     for (const auto& f : failures) {
-        const auto device = ticket::lower(f.device);
+        const auto device = ascii_lower(f.device);
         if (!names.count(device)) {
             if (strangers.insert(f.device).second) c.strangers.push_back(f.device);
             continue;
@@ -83,7 +84,7 @@ Choice choose(const CommandView& original, const std::vector<Failure>& failures,
 
     // After the records, so that at the same time the log line, which says more, is shown.
     for (const auto& r : results) {
-        auto& l = latest[{ticket::lower(r.target), r.package}];
+        auto& l = latest[{ascii_lower(r.target), r.package}];
         if (r.ok) {
             if (!l.ok_at || r.ts > *l.ok_at) l.ok_at = r.ts;
         } else {
@@ -94,7 +95,7 @@ Choice choose(const CommandView& original, const std::vector<Failure>& failures,
         }
     }
     for (const auto& t : original.targets) {
-        const auto name = ticket::lower(t.name);
+        const auto name = ascii_lower(t.name);
         std::vector<std::string> failing, done;
         bool any_result = false;
         for (const auto& p : packages) {
@@ -161,10 +162,10 @@ std::vector<Recipient> recipients_of(const Plan& plan, const std::vector<std::st
     std::vector<Recipient> out;
     for (const auto& t : read_command(argv).targets) {
         Recipient r{t.name, t.spec, "added by the operator"};
-        const auto name = ticket::lower(t.name);
+        const auto name = ascii_lower(t.name);
         for (const auto* list : {&plan.choice.recipients, &plan.choice.left_out}) {
             for (const auto& known : *list)
-                if (ticket::lower(known.name) == name) r.why = known.why;
+                if (ascii_lower(known.name) == name) r.why = known.why;
         }
         out.push_back(std::move(r));
     }

@@ -1,6 +1,7 @@
 #include "libcore/redist_store.hpp"
 
 #include "libcore/jsonl.hpp"
+#include "libcore/text.hpp"
 
 namespace swd::redist {
 
@@ -75,16 +76,13 @@ int mark_failures(SQLite::Database& db, const std::string& dist, const std::stri
     SQLite::Statement q(db,
                         "UPDATE ticket_failed SET status = ?4, resolved_by = ?5, new_dist = ?6, "
                         "resolved_at = ?7 WHERE dist = ?1 AND server = ?2 AND "
-                        "lower(device) = lower(?3) AND status = 'open'");
+                        "ascii_lower(device) = ascii_lower(?3) AND status = 'open'");
     q.bind(1, dist);
     q.bind(2, server);
     q.bind(3, device);
     q.bind(4, status);
     q.bind(5, by);
-    if (new_dist.empty())
-        q.bind(6);
-    else
-        q.bind(6, new_dist);
+    bind_or_null(q, 6, new_dist);
     q.bind(7, timeutil::format_rfc3339(now));
     return q.exec();
 }
@@ -99,22 +97,13 @@ void save_entry(SQLite::Database& db, const Entry& e) {
     q.bind(++i, e.server);
     q.bind(++i, e.dist);
     q.bind(++i, e.redist_of);
-    if (e.new_dist.empty())
-        q.bind(++i);
-    else
-        q.bind(++i, e.new_dist);
+    bind_or_null(q, ++i, e.new_dist);
     q.bind(++i, json_array(e.packages));
-    if (e.original_cmd.empty())
-        q.bind(++i);
-    else
-        q.bind(++i, e.original_cmd);
+    bind_or_null(q, ++i, e.original_cmd);
     q.bind(++i, json_array(e.argv));
     q.bind(++i, json_array(e.recipients));
     q.bind(++i, e.status);
-    if (e.reason.empty())
-        q.bind(++i);
-    else
-        q.bind(++i, e.reason);
+    bind_or_null(q, ++i, e.reason);
     q.bind(++i, e.created);
     q.bind(++i, e.updated);
     q.exec();

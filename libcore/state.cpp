@@ -229,4 +229,11 @@ void State::write(const std::function<void(SQLite::Database&)>& fn) {
     });
 }
 
+void bind_or_null(SQLite::Statement& q, int index, const std::string& value) {
+    if (value.empty())
+        q.bind(index);
+    else
+        q.bind(index, value);
+}
+
 }  // namespace swd

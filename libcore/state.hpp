@@ -24,6 +24,9 @@ struct Schema {
 /// ~/.local/state/swd/state.db) otherwise.
 std::filesystem::path state_path(const std::string& flag, const Config& config);
 
+/// Binds `value` to parameter `index` of `q`, or NULL when it is empty (optional text columns).
+void bind_or_null(SQLite::Statement& q, int index, const std::string& value);
+
 /// An open state file.
 class State {
   public:

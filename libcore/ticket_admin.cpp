@@ -6,6 +6,7 @@
 
 #include "libcore/error.hpp"
 #include "libcore/jsonl.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_store.hpp"
 
 namespace swd::ticket {
@@ -14,18 +15,11 @@ namespace {
 
 using timeutil::format_rfc3339;
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
-
 std::vector<std::string> split_addresses(const std::string& list) {
     std::vector<std::string> out;
     std::stringstream in(list);
     for (std::string item; std::getline(in, item, ',');) {
-        item = trim(item);
+        item = std::string(trim(item));
         if (!item.empty()) out.push_back(item);
     }
     return out;
@@ -113,7 +107,7 @@ Thresholds Thresholds::load(SQLite::Database& db, const Settings& settings) {
 Limit Thresholds::lookup(const std::string& device, const std::string& region,
                          const std::string& failure) const {
     const auto window = [&](const Rule& r) { return r.window.value_or(settings_->window); };
-    const std::string region_key = lower(region);
+    const std::string region_key = ascii_lower(region);
     for (const auto& [scope, name] :
          {std::pair<std::string, const std::string&>{"device", device},
           std::pair<std::string, const std::string&>{"region", region_key}}) {
@@ -145,8 +139,8 @@ void set_threshold(SQLite::Database& db, const std::string& scope, const std::st
                         "VALUES(?, ?, ?, ?, ?) ON CONFLICT(scope, name, failure) DO UPDATE SET "
                         "lim = excluded.lim, window_s = excluded.window_s");
     q.bind(1, scope);
-    q.bind(2, lower(name));
-    q.bind(3, lower(failure));
+    q.bind(2, ascii_lower(name));
+    q.bind(3, ascii_lower(failure));
     q.bind(4, limit);
     if (window)
         q.bind(5, static_cast<std::int64_t>(window->count()));
@@ -196,7 +190,7 @@ std::int64_t add_outage(SQLite::Database& db, const Outage& outage, timeutil::Ti
     SQLite::Statement q(db,
                         "INSERT INTO ticket_outages(device, starts, ends, reason, created) "
                         "VALUES(?, ?, ?, ?, ?)");
-    q.bind(1, lower(outage.device));
+    q.bind(1, ascii_lower(outage.device));
     q.bind(2, format_rfc3339(outage.from));
     q.bind(3, format_rfc3339(outage.until));
     q.bind(4, outage.reason);
@@ -210,7 +204,7 @@ std::vector<Outage> read_outages_csv(const std::string& path) {
     if (records.empty()) throw Error(Exit::usage, path + ": empty (expected a header line)");
     std::map<std::string, std::size_t> col;
     for (std::size_t i = 0; i < records[0].fields.size(); ++i)
-        col[lower(trim(records[0].fields[i]))] = i;
+        col[ascii_lower(trim(records[0].fields[i]))] = i;
     for (const char* need : {"device", "from", "until"}) {
         if (!col.count(need))
             throw Error(Exit::usage, path + ":1: no '" + std::string(need) + "' column");
@@ -221,7 +215,7 @@ std::vector<Outage> read_outages_csv(const std::string& path) {
         const auto get = [&](const char* name) -> std::string {
             auto it = col.find(name);
             if (it == col.end() || it->second >= rec.fields.size()) return {};
-            return trim(rec.fields[it->second]);
+            return std::string(trim(rec.fields[it->second]));
         };
         const std::string where = path + ":" + std::to_string(rec.line) + ": ";
         Outage o;
@@ -252,7 +246,7 @@ std::vector<std::string> outage_records(SQLite::Database& db, const std::string&
                         "SELECT id, device, starts, ends, reason, created FROM ticket_outages "
                         "WHERE (?1 = '' OR device = ?1) AND (?2 = 0 OR id = ?2) "
                         "ORDER BY starts, id");
-    q.bind(1, lower(device));
+    q.bind(1, ascii_lower(device));
     q.bind(2, id);
     std::vector<std::string> out;
     while (q.executeStep()) {
@@ -308,7 +302,7 @@ void set_building(SQLite::Database& db, const std::string& building, const std::
             throw Error(Exit::usage, "building " + building + ": no center '" + center +
                                          "' (add it with: swd-ticket centers add)");
     }
-    if (lower(served_by) == lower(building))
+    if (ascii_lower(served_by) == ascii_lower(building))
         throw Error(Exit::usage, "building " + building + " cannot serve itself");
     SQLite::Statement q(db,
                         "INSERT INTO ticket_buildings(name, center, served_by) VALUES(?, ?, ?) "
@@ -341,7 +335,7 @@ void set_paging(SQLite::Database& db, const std::string& device, bool on,
                                      "' in the inventory (import it with: swd-ticket devices "
                                      "import)");
     }
-    const std::string key = lower(d->name);
+    const std::string key = ascii_lower(d->name);
     if (on) {
         d->paging = true;
         devices::upsert(db, *d);
@@ -350,7 +344,7 @@ void set_paging(SQLite::Database& db, const std::string& device, bool on,
                                 "INSERT OR IGNORE INTO ticket_paging(device, failure) "
                                 "VALUES(?, ?)");
             q.bind(1, key);
-            q.bind(2, lower(failure));
+            q.bind(2, ascii_lower(failure));
             q.exec();
         }
         return;
@@ -365,7 +359,7 @@ void set_paging(SQLite::Database& db, const std::string& device, bool on,
     }
     SQLite::Statement q(db, "DELETE FROM ticket_paging WHERE device = ? AND failure = ?");
     q.bind(1, key);
-    q.bind(2, lower(failure));
+    q.bind(2, ascii_lower(failure));
     q.exec();
     // Switching off the last listed type switches the device off, not on for every type.
     SQLite::Statement left(db, "SELECT 1 FROM ticket_paging WHERE device = ?");
@@ -381,7 +375,7 @@ bool pages(SQLite::Database& db, const devices::Device& device, const std::strin
     SQLite::Statement q(db,
                         "SELECT count(*), coalesce(sum(failure = ?2), 0) FROM ticket_paging "
                         "WHERE device = ?1");
-    q.bind(1, lower(device.name));
+    q.bind(1, ascii_lower(device.name));
     q.bind(2, failure);
     q.executeStep();
     return q.getColumn(0).getInt() == 0 || q.getColumn(1).getInt() > 0;

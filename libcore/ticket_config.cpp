@@ -6,6 +6,7 @@
 
 #include "libcore/error.hpp"
 #include "libcore/process.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_template.hpp"
 
 namespace swd::ticket {
@@ -113,7 +114,7 @@ Settings settings_from(const Config& config) {
             n = 0;
         }
         if (n < 1) bad("ticket.thresholds." + type, "must be an integer of at least 1");
-        s.thresholds[lower(type)] = n;
+        s.thresholds[ascii_lower(type)] = n;
     }
     s.drop_outage_alerts = config.get_bool("ticket.drop_outage_alerts").value_or(false);
     s.diagnostics = config.get_bool("ticket.diagnostics").value_or(true);

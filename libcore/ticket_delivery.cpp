@@ -9,6 +9,7 @@
 #include "libcore/cli.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/mail.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_admin.hpp"
 #include "libcore/ticket_diagnostics.hpp"
 #include "libcore/ticket_template.hpp"
@@ -28,7 +29,7 @@ std::string location_key(std::string_view s) {
     std::string out;
     for (char c : s)
         if (c != ' ' && c != '\t') out += c;
-    return lower(out);
+    return ascii_lower(out);
 }
 
 std::string sender_domain(const std::string& from) {
@@ -39,13 +40,6 @@ std::string sender_domain(const std::string& from) {
 
 std::vector<std::pair<std::string, std::string>> ticket_headers(const Ticket& t) {
     return {{"Auto-Submitted", "auto-generated"}, {"X-SWD-Ticket", t.id}};
-}
-
-void bind_or_null(SQLite::Statement& q, int i, const std::string& v) {
-    if (v.empty())
-        q.bind(i);
-    else
-        q.bind(i, v);
 }
 
 std::string compose_ticket(const Settings& s, const Ticket& t, Occasion occasion,

@@ -11,6 +11,7 @@
 #include "libcore/ids.hpp"
 #include "libcore/jsonl.hpp"
 #include "libcore/outbox.hpp"
+#include "libcore/text.hpp"
 
 namespace swd::ticket {
 
@@ -233,13 +234,6 @@ std::vector<const Schema*> schemas() {
     return {&ids::schema(), &devices::schema(), &outbox::schema(), &schema()};
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 std::optional<Ticket> find_ticket(SQLite::Database& db, const std::string& id) {
     return TicketReader(db).find(id);
 }
@@ -347,16 +341,10 @@ std::vector<std::string> resolve_failed(SQLite::Database& db, const std::string&
                                         "RETURNING ") +
                                 failed_columns);
     q.bind(1, dist);
-    q.bind(2, lower(device));
+    q.bind(2, ascii_lower(device));
     q.bind(3, server);
-    if (by.empty())
-        q.bind(4);
-    else
-        q.bind(4, by);
-    if (new_dist.empty())
-        q.bind(5);
-    else
-        q.bind(5, new_dist);
+    bind_or_null(q, 4, by);
+    bind_or_null(q, 5, new_dist);
     q.bind(6, format_rfc3339(now));
     std::vector<std::string> out;
     while (q.executeStep())
@@ -377,7 +365,7 @@ std::vector<std::string> close_device_tickets(SQLite::Database& db, const std::s
                         "UPDATE tickets SET closed = ? WHERE device = ? AND closed IS NULL "
                         "RETURNING id");
     q.bind(1, secs(now));
-    q.bind(2, lower(device));
+    q.bind(2, ascii_lower(device));
     std::vector<std::string> out;
     while (q.executeStep())
         out.push_back(q.getColumn(0).getString());
@@ -391,7 +379,7 @@ std::vector<std::string> alert_records(SQLite::Database& db, const AlertFilter& 
                         "source, at, action, ticket, counted, outage, processed FROM ticket_alerts "
                         "WHERE (?1 = '' OR device = ?1) AND (?2 = '' OR action LIKE ?2 || '%') "
                         "AND at >= ?3 AND (?4 = '' OR id = ?4) ORDER BY at, id");
-    q.bind(1, lower(filter.device));
+    q.bind(1, ascii_lower(filter.device));
     q.bind(2, filter.action);
     q.bind(3, filter.since ? secs(*filter.since) : std::numeric_limits<std::int64_t>::min());
     q.bind(4, filter.id);

@@ -123,7 +123,4 @@ std::vector<std::string> alert_records(SQLite::Database& db, const AlertFilter& 
 std::vector<std::string> report_records(SQLite::Database& db, const std::string& by,
                                         std::optional<timeutil::TimePoint> since);
 
-/// Lower-cases ASCII letters: device names and failure types are compared that way.
-std::string lower(std::string_view s);
-
 }  // namespace swd::ticket

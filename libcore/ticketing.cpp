@@ -12,6 +12,7 @@
 #include "libcore/input.hpp"
 #include "libcore/jsonl.hpp"
 #include "libcore/outbox.hpp"
+#include "libcore/text.hpp"
 #include "libcore/ticket_admin.hpp"
 #include "libcore/ticket_delivery.hpp"
 
@@ -491,7 +492,7 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
     };
     Alert a;
     a.id = get("id");
-    a.device = lower(get("device"));
+    a.device = ascii_lower(get("device"));
     if (a.id.empty()) {
         why = "alert without an id";
         return std::nullopt;
@@ -500,7 +501,7 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
         why = "alert " + a.id + " names no device";
         return std::nullopt;
     }
-    a.failure = lower(get("failure"));
+    a.failure = ascii_lower(get("failure"));
     if (a.failure.empty()) a.failure = "other";
     a.message_id = get("message_id");
     a.date = get("date");

@@ -93,3 +93,6 @@ cp "$SRC/examples/mail/maildir/new/1795256103.M100001P4242Q1.mx1.example.com" md
 expect_status 0 swd-ingest -v md >dup.jsonl 2>err4.txt
 assert_contains err4.txt "1 messages, 0 alerts, 0 rejects, 1 duplicates"
 [[ -f md/cur/redelivered:2,S ]] || fail "duplicate not moved"
+
+# Every record printed above is described in swd-records(5).
+check_documented out.jsonl all.jsonl

@@ -120,3 +120,6 @@ assert_eq 5 "$(wc -l <table)" "table lines"
 
 # Both lists were files: the state file was never needed.
 [[ ! -e "$SWD_STATE" ]] || fail "the state file was created although both lists were files"
+
+# Every record printed above is described in swd-records(5).
+check_documented rejects.jsonl

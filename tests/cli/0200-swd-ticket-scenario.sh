@@ -142,3 +142,6 @@ assert_eq 0 "$(wc -l <again.jsonl)" "tickets on a replay"
 assert_contains again.err "230 alerts: 0 tickets, 0 updates, 0 counted, 0 suppressed, 230 duplicates"
 assert_eq 8 "$(swd-ticket list | wc -l)" "tickets after the replay"
 assert_eq 100 "$(swd-ticket show T-20261122-0001 | json_get /dev/stdin 'r[0]["count"]')" "count after the replay"
+
+# Every record printed above is described in swd-records(5).
+check_documented tickets.jsonl failed.jsonl alerts-done.jsonl center.jsonl

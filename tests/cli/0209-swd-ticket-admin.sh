@@ -107,3 +107,6 @@ expect_status 2 swd-ticket list --since sometime 2>/dev/null
 expect_status 2 swd-ticket report --by colour 2>/dev/null
 expect_status 2 swd-ticket list --status lost 2>/dev/null
 expect_status 3 swd-ticket --config /nonexistent/swd.toml list 2>/dev/null
+
+# Every record printed above is described in swd-records(5).
+check_documented devices.jsonl added.jsonl

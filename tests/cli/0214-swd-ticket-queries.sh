@@ -188,3 +188,6 @@ assert_eq "A-D-1=counted/True A-D-2=counted/True A-D-3=counted/True A-D-4=ticket
 assert_eq 0 "$(wc -l <tickets-true.jsonl)" "drop_outage_alerts = true: tickets"
 assert_eq "A-D-1=suppressed-outage/False A-D-2=suppressed-outage/False A-D-3=suppressed-outage/False A-D-4=counted/True" \
     "$(cat actions-true)" "actions, outage alerts dropped"
+
+# Every record printed above is described in swd-records(5).
+check_documented resolved.jsonl outage.jsonl

@@ -159,3 +159,6 @@ for line in open(sys.argv[1]):
     assert "ep/pos-5" in a["detail"], a["detail"]
 PYEOF
 fi
+
+# Every record printed above is described in swd-records(5).
+check_documented submitted.jsonl run1.jsonl done.jsonl targets.jsonl packages.jsonl

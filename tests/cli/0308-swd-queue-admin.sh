@@ -207,3 +207,6 @@ assert first <= wake <= second <= install, (first, wake, second, install)
 assert second - wake >= 2.0, f"second probe {second - wake:.3f} s after the wake command"
 PYEOF
 assert_eq "SWD_Wake" "$(json_get wake-run.jsonl '" ".join(e["class"] for e in r if e["class"] == "SWD_Wake")')" "wake event"
+
+# Every record printed above is described in swd-records(5).
+check_documented targets.jsonl packages.jsonl

@@ -115,3 +115,6 @@ assert_eq 4 "$(mails)" "every alert delivered once"
 assert_eq "sent sent sent sent" "$(swd-queue alerts | json_get /dev/stdin '" ".join(a["status"] for a in r)')" "none left"
 expect_status 2 swd-queue alerts retry --all 3 2>/dev/null
 expect_status 2 swd-queue alerts --status nonsense 2>/dev/null
+
+# Every record printed above is described in swd-records(5).
+check_documented alerts.jsonl all.jsonl

@@ -101,3 +101,6 @@ assert_contains exec.err "only local: targets are undone"
 expect_status 2 swd-queue undo nobody app-2.0 2>/dev/null
 expect_status 2 swd-queue undo pos-1 '../etc' 2>/dev/null
 expect_status 2 swd-queue undo pos-1 2>/dev/null
+
+# Every record printed above is described in swd-records(5).
+check_documented undo.jsonl

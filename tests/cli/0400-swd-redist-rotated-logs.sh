@@ -159,3 +159,6 @@ assert [(r[0], r[1], r[2]) for r in rows] == [("D-A", "D-A-R1", "issued"), ("D-B
     ("D-C", None, "completed")], rows
 assert json.loads(rows[0][3]) == ["pos-3"]
 PYEOF
+
+# Every record printed above is described in swd-records(5).
+check_documented out.jsonl

@@ -53,6 +53,35 @@ expect_status() {
     [[ $got == "$want" ]] || fail "'$*' exited $got, expected $want"
 }
 
+# check_documented FILE... — every record in the JSONL files has its type in a section of
+# swd-records(5) (an example line with "type":"T" under a "## " heading), and every key of it is
+# described there (as *key* in the text or as a row of its field table).
+check_documented() {
+    $PY - "$SRC/man/swd-records.5.scd" "$@" <<'PYEOF' || fail "swd-records.5 does not describe what the tools print"
+import json, re, sys
+sections = open(sys.argv[1]).read().split("\n## ")
+# A section describes a key as *key* in its text or as a row of its field table ("|  a, b").
+described = [set(re.findall(r"\*([a-z0-9_]+)\*", s)) |
+             {k for row in re.findall(r"^\|\s+(.+)$", s, re.M) for k in re.split(r",\s*", row.strip())}
+             for s in sections]
+missing = set()
+for path in sys.argv[2:]:
+    for line in open(path):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        home = [d for s, d in zip(sections, described) if '"type":"%s"' % r["type"] in s]
+        if not home:
+            missing.add("record type " + r["type"])
+        for k in r:
+            if k not in ("type", "v") and not any(k in d for d in home):
+                missing.add(r["type"] + "." + k)
+if missing:
+    print("swd-records.5 lacks: " + ", ".join(sorted(missing)), file=sys.stderr)
+    sys.exit(1)
+PYEOF
+}
+
 # free_port — prints a TCP port on 127.0.0.1 that nobody listens on now.
 free_port() {
     $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
