@@ -81,7 +81,7 @@ std::vector<Device> list(SQLite::Database& db) {
 
 std::vector<std::string> domains(SQLite::Database& db) {
     SQLite::Statement st(db,
-                         "SELECT DISTINCT ascii_lower(domain) AS d FROM devices WHERE domain <> '' "
+                         "SELECT DISTINCT lower(domain) AS d FROM devices WHERE domain <> '' "
                          "ORDER BY d");
     std::vector<std::string> out;
     while (st.executeStep())

@@ -76,7 +76,7 @@ int mark_failures(SQLite::Database& db, const std::string& dist, const std::stri
     SQLite::Statement q(db,
                         "UPDATE ticket_failed SET status = ?4, resolved_by = ?5, new_dist = ?6, "
                         "resolved_at = ?7 WHERE dist = ?1 AND server = ?2 AND "
-                        "ascii_lower(device) = ascii_lower(?3) AND status = 'open'");
+                        "lower(device) = lower(?3) AND status = 'open'");
     q.bind(1, dist);
     q.bind(2, server);
     q.bind(3, device);

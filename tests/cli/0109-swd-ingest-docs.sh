@@ -10,32 +10,11 @@
 man=$SRC/man/swd-ingest.1.scd
 records=$SRC/man/swd-records.5.scd
 overview=$SRC/man/swd.7.scd
-if command -v scdoc >/dev/null; then
-    for page in "$man" "$records" "$overview"; do
-        scdoc <"$page" >page.out 2>scdoc.err || fail "scdoc rejects $page: $(cat scdoc.err)"
-        [[ -s page.out ]] || fail "scdoc made nothing of $page"
-    done
-fi
-
-# Every option is defined in OPTIONS: a line that starts with "*" and holds "*OPTION*" as a
-# whole word ("*--keep*", not "*--keeps*" nor a mention in running text).
-awk '/^# OPTIONS$/{on=1; next} /^# /{on=0} on' "$man" >options.scd
-[[ -s options.scd ]] || fail "man page lacks # OPTIONS"
-swd-ingest --list-options | grep -vx -- '--list-options' >words
+check_man_page swd-ingest "# OPTIONS"
+check_config_keys swd-ingest ingest
 assert_eq "-h --help --version --state --config -v --verbose -q --quiet --format --print-config --dry-run --rejects --all --keep --no-state" \
-    "$(tr '\n' ' ' <words | sed 's/ $//')" "options listed"
-while read -r w; do
-    grep -E '^\*' options.scd | grep -qF -- "*$w*" || fail "man page OPTIONS lacks *$w*"
-done <words
-
-for section in "# EXAMPLES" "# EXIT STATUS" "# SEE ALSO"; do
-    grep -qx -- "$section" "$man" || fail "man page lacks $section"
-done
-awk '/^# EXIT STATUS$/{on=1; next} /^# /{on=0} on' "$man" >status.scd
-for n in 0 1 2 3 4 5 6 7; do
-    grep -qE "^(\[\[|\|) +\*$n\*$" status.scd || fail "EXIT STATUS lacks $n"
-done
-grep -qE '^:- partial failure: a message was rejected' status.scd || fail "EXIT STATUS: 6"
+    "$(tr '\n' ' ' <listed | sed 's/ $//')" "options listed"
+grep -qE '^:- partial failure: a message was rejected' exit-status || fail "EXIT STATUS: 6"
 
 # swd-records(5): one example line per record type, JSON of that type.
 for type in alert reject; do
@@ -72,4 +51,3 @@ grep -qE '^swd-ingest [^|]*\| *swd-validate[^|]*\| *swd-ticket( |$)' overview.jo
     fail "swd.7 lacks the swd-ingest | swd-validate | swd-ticket pipeline"
 grep -qF '*swd-ingest*(1)' "$overview" || fail "swd.7 does not list swd-ingest(1)"
 
-"$SRC/tests/cli/check-completions.sh" swd-ingest "$SRC/completions" || fail "completions out of date"

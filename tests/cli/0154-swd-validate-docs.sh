@@ -10,42 +10,13 @@
 man=$SRC/man/swd-validate.1.scd
 records=$SRC/man/swd-records.5.scd
 overview=$SRC/man/swd.7.scd
-if command -v scdoc >/dev/null; then
-    for page in "$man" "$records" "$overview"; do
-        scdoc <"$page" >page.out 2>scdoc.err || fail "scdoc rejects $page: $(cat scdoc.err)"
-        [[ -s page.out ]] || fail "scdoc made nothing of $page"
-    done
-fi
-
-# Every option is defined in OPTIONS: a line that starts with "*" and holds "*OPTION*" as a
-# whole word.
-awk '/^# OPTIONS$/{on=1; next} /^# /{on=0} on' "$man" >options.scd
-[[ -s options.scd ]] || fail "man page lacks # OPTIONS"
-swd-validate --list-options | grep -vx -- '--list-options' >words
+check_man_page swd-validate "# OPTIONS" "# CONFIGURATION"
 assert_eq "-h --help --version --state --config -v --verbose -q --quiet --format --print-config --domains --nodes --rejects" \
-    "$(tr '\n' ' ' <words | sed 's/ $//')" "options listed"
-while read -r w; do
-    grep -E '^\*' options.scd | grep -qF -- "*$w*" || fail "man page OPTIONS lacks *$w*"
-done <words
-
-# Every [validate] key, in CONFIGURATION.
-swd-validate --print-config | awk '/^\[validate\]/{on=1; next} /^\[/{on=0}
-    on && /^[a-z_]+ = /{print $1} on && /^# [a-z_]+ is not set$/{print $2}' >keys
+    "$(tr '\n' ' ' <listed | sed 's/ $//')" "options listed"
+check_config_keys swd-validate validate
 assert_eq "auto_reply_patterns domains nodes rejects reply_patterns" \
     "$(sort keys | tr '\n' ' ' | sed 's/ $//')" "[validate] keys"
-awk '/^# CONFIGURATION$/{on=1; next} /^# /{on=0} on' "$man" >config.scd
-while read -r k; do
-    grep -qE "^\*$k\* = " config.scd || fail "man page CONFIGURATION lacks *$k* ="
-done <keys
-
-for section in "# EXAMPLES" "# EXIT STATUS" "# SEE ALSO"; do
-    grep -qx -- "$section" "$man" || fail "man page lacks $section"
-done
-awk '/^# EXIT STATUS$/{on=1; next} /^# /{on=0} on' "$man" >status.scd
-for n in 0 1 2 3 4 5 6 7; do
-    grep -qE "^(\[\[|\|) +\*$n\*$" status.scd || fail "EXIT STATUS lacks $n"
-done
-grep -qE '^:- the input had records and none was valid' status.scd || fail "EXIT STATUS: 1"
+grep -qE '^:- the input had records and none was valid' exit-status || fail "EXIT STATUS: 1"
 
 # The example files the man page names exist, and its sample-mail example works: the rejects
 # are the ones examples/mail/README lists for the Maildir and the mbox (and a line that is no
@@ -85,4 +56,3 @@ grep -qE '^swd-ingest [^|]*\| *swd-validate[^|]*\| *swd-ticket( |$)' overview.jo
     fail "swd.7 lacks the swd-ingest | swd-validate | swd-ticket pipeline"
 grep -qF '*swd-validate*(1)' "$overview" || fail "swd.7 does not list swd-validate(1)"
 
-"$SRC/tests/cli/check-completions.sh" swd-validate "$SRC/completions" || fail "completions out of date"

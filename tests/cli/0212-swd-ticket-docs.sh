@@ -5,21 +5,9 @@
 # the cron file runs the service center's pipeline.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 man=$SRC/man/swd-ticket.1.scd
-command -v scdoc >/dev/null && { scdoc <"$man" >/dev/null || fail "scdoc: $man"; }
-
-while read -r line; do
-    word=${line##* }
-    grep -qF -- "*$word*" "$man" || fail "man page lacks $word ($line)"
-done < <(swd-ticket --list-options | grep -v -- '--list-options$')
-
-keys=$(swd-ticket --print-config | sed -n '/^\[ticket\]/,/^\[/p' |
-    sed -nE 's/^([a-z_]+) = .*/\1/p; s/^# ([a-z_]+) is not set$/\1/p')
-[[ $(wc -w <<<"$keys") -ge 18 ]] || fail "too few [ticket] keys: $keys"
-toml_section=$(sed -n '/^# \[ticket\]/,/^# \[queue\]/p' "$SRC/man/swd.toml.5.scd")
-for key in $keys; do
-    grep -qF "*$key* = " "$man" || fail "man page lacks [ticket] $key"
-    grep -qF "*$key* = " <<<"$toml_section" || fail "swd.toml(5) lacks [ticket] $key"
-done
+check_man_page swd-ticket "# CONFIGURATION" "# TEMPLATE"
+check_config_keys swd-ticket ticket
+[[ $(wc -l <keys) -ge 18 ]] || fail "too few [ticket] keys: $(tr '\n' ' ' <keys)"
 
 template_section=$(sed -n '/^# TEMPLATE/,/^# CONFIGURATION/p' "$man")
 fields=$(grep -oE '^\s+\{"[a-z_]+",' "$SRC/libcore/ticket_template.cpp" | grep -oE '[a-z_]+' | sort -u)

@@ -61,57 +61,12 @@ PYEOF
 export EDITOR="$PY $T/editor.py $T/edit-mode"
 unset VISUAL
 
-# Drives swd-redist on a pseudo-terminal: stdin and stdout are files, /dev/tty is the pty.
-cat >drive.py <<'PYEOF'
-import os, pty, select, sys, time
-records, out, transcript = sys.argv[1:4]
-script = sys.argv[4:]  # "ANSWER" or "mode:ANSWER" (writes $T/edit-mode first)
-pid, fd = pty.fork()
-if pid == 0:
-    os.dup2(os.open(records, os.O_RDONLY), 0)
-    os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
-    os.execvp("swd-redist", ["swd-redist", "--since", "1h", "-"])
-seen = b""
-def read_until(marker, start):
-    global seen
-    end = time.time() + 30
-    while seen.find(marker, start) < 0:
-        if time.time() > end:
-            sys.exit("timed out waiting for %r; got:\n%s" % (marker, seen.decode(errors="replace")))
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                sys.exit("swd-redist ended early:\n" + seen.decode(errors="replace"))
-            seen += chunk
-    return seen.find(marker, start) + len(marker)
-pos = 0
-for step in script:
-    pos = read_until(b"[q]uit ", pos)
-    if ":" in step:
-        mode, step = step.split(":")
-        open(os.environ["T"] + "/edit-mode", "w").write(mode)
-    os.write(fd, step.encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-open(transcript, "wb").write(seen)
-sys.exit(os.waitstatus_to_exitcode(status))
-PYEOF
 export T
 
 # Session 1: D-1 y, D-2 n, D-3 e (a changed parameter) then y, D-4 four refused edits then a
 # (D-4 with its built command, D-5 without a question).
-$PY drive.py first.jsonl out1.jsonl tty1.txt y n param:e y drop:e package:e samedist:e quote:e a ||
+$PY "$SRC/tests/cli/redist/pty_drive.py" first.jsonl out1.jsonl tty1.txt y n param:e y drop:e package:e \
+    samedist:e quote:e a -- swd-redist --since 1h - ||
     { cat tty1.txt >&2; fail "session 1 exited $?"; }
 [[ $(grep -c 'Redistribute D-' tty1.txt) == 9 ]] || { cat tty1.txt >&2; fail "questions asked"; }
 assert_contains tty1.txt "refused: --redist-of was dropped: a redistribution must name its original (D-4)"
@@ -148,7 +103,7 @@ assert_eq "2m" "$(json_get queued.jsonl '[x["retry_interval"] for x in r if x["d
 assert_eq "1s" "$(json_get queued.jsonl '[x["retry_interval"] for x in r if x["dist"] == "D-1-R1"][0]')"
 
 # Session 2: q at D-2 declines it and D-6 without asking.
-$PY drive.py second.jsonl out2.jsonl tty2.txt q || { cat tty2.txt >&2; fail "session 2"; }
+$PY "$SRC/tests/cli/redist/pty_drive.py" second.jsonl out2.jsonl tty2.txt q -- swd-redist --since 1h - || { cat tty2.txt >&2; fail "session 2"; }
 [[ $(grep -c 'Redistribute D-' tty2.txt) == 1 ]] || fail "questions after q"
 assert_eq "D-2 declined|D-6 declined" \
     "$(json_get out2.jsonl '"|".join(x["dist"] + " " + x["status"] for x in r)')" "session 2"

@@ -9,40 +9,16 @@
 page=$SRC/man/swd-redist.1.scd
 records=$SRC/man/swd-records.5.scd
 overview=$SRC/man/swd.7.scd
-if command -v scdoc >/dev/null; then
-    for p in "$page" "$records" "$overview" "$SRC/man/swd.toml.5.scd"; do
-        scdoc <"$p" >"$T/$(basename "$p" .scd)" || fail "scdoc rejects $p"
-        [[ -s $T/$(basename "$p" .scd) ]] || fail "scdoc made nothing of $p"
-    done
-fi
-
-# Every option, as an option word of its own (*--log*, not only inside *--log-dir*).
-swd-redist --list-options | grep -v -- '--list-options$' >options
-assert_eq 23 "$(wc -l <options)" "options listed"
-while read -r w; do
-    grep -qF -- "*$w*" "$page" || fail "man page lacks *$w*"
-done <options
-for section in "# SYNOPSIS" "# DESCRIPTION" "# OPTIONS" "# CONFIGURATION" "# EXIT STATUS" "# EXAMPLES" "# SEE ALSO"; do
-    grep -qx -- "$section" "$page" || fail "man page lacks $section"
-done
-exit_section=$(sed -n '/^# EXIT STATUS$/,/^# /p' "$page")
-for n in 0 1 2 3 4 5 6 7; do
-    grep -qE "^(\[\[|\|) +\*$n\*$" <<<"$exit_section" || fail "EXIT STATUS lacks $n"
-done
+check_man_page swd-redist "# SYNOPSIS" "# DESCRIPTION" "# OPTIONS" "# CONFIGURATION"
+assert_eq 23 "$(wc -l <listed)" "options listed"
 examples=$(sed -n '/^# EXAMPLES$/,/^# /p' "$page")
 for cmd in 'swd-redist --dry-run' 'swd-redist --yes' '--manager' 'swd-ticket failed' 'swd-ticket resolve -'; do
     grep -qF -- "$cmd" <<<"$examples" || fail "EXAMPLES lack $cmd"
 done
 
 # Every [redist] key, in the man page and in swd.toml(5).
-swd-redist --print-config | awk '/^\[redist\]/{on=1; next} /^\[/{on=0}
-    on && /^[a-z_]+ = /{print $1} on && /^# [a-z_]+ is not set$/{print $2}' >keys
+check_config_keys swd-redist redist
 assert_eq "server window lookback log_dir manager manager_timeout" "$(tr '\n' ' ' <keys | sed 's/ $//')" "[redist] keys"
-toml_section=$(sed -n '/^# \[redist\]/,/^# \[/p' "$SRC/man/swd.toml.5.scd" | sed '1d')
-while read -r k; do
-    grep -qF -- "*$k* = " "$page" || fail "man page lacks [redist] $k"
-    grep -qF -- "*$k*" <<<"$toml_section" || fail "swd.toml(5) lacks [redist] $k"
-done <keys
 
 # swd-records(5): redist and resolved, with example lines that are JSON, and every field of the
 # redist example described.
@@ -90,4 +66,3 @@ grep -qF '*swd-redist*(1)' "$overview" || fail "swd.7 does not list swd-redist(1
 grep -qF 'swd-redist -' "$overview" || fail "swd.7 lacks the pipeline into swd-redist"
 
 # Completions.
-"$SRC/tests/cli/check-completions.sh" swd-redist "$SRC/completions" || fail "completions out of date"

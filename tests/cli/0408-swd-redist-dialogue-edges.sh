@@ -40,53 +40,10 @@ open(os.environ["T"] + "/editor-ran", "w").write("EDITOR ran\n")
 PYEOF
 export T VISUAL="$PY $T/visual.py" EDITOR="$PY $T/editor.py"
 
-# Drives swd-redist on a pseudo-terminal. Each answer is sent after a question; "EOF" is Ctrl-D
-# at the start of a line (end of input on the terminal).
-cat >drive.py <<'PYEOF'
-import os, pty, select, sys, time
-records, out, transcript, mgr = sys.argv[1:5]
-script = sys.argv[5:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.dup2(os.open(records, os.O_RDONLY), 0)
-    os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
-    os.execvp("swd-redist", ["swd-redist", "--since", "2h", "--manager", mgr, "-"])
-seen = b""
-def read_until(marker, start):
-    global seen
-    end = time.time() + 30
-    while seen.find(marker, start) < 0:
-        if time.time() > end:
-            sys.exit("timed out waiting for %r; got:\n%s" % (marker, seen.decode(errors="replace")))
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                sys.exit("swd-redist ended early:\n" + seen.decode(errors="replace"))
-            seen += chunk
-    return seen.find(marker, start) + len(marker)
-pos = 0
-for step in script:
-    pos = read_until(b"[q]uit ", pos)
-    os.write(fd, b"\x04" if step == "EOF" else step.encode() + b"\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-_, status = os.waitpid(pid, 0)
-open(transcript, "wb").write(seen)
-sys.exit(os.waitstatus_to_exitcode(status))
-PYEOF
 
 # D-1: "x" and "" are asked again, e (VISUAL), y. D-2: Ctrl-D. D-3: not asked.
-$PY drive.py failed.jsonl out.jsonl tty.txt "$PY $T/mgr.py $T/issued.jsonl {argv}" x "" e y EOF ||
+$PY "$SRC/tests/cli/redist/pty_drive.py" failed.jsonl out.jsonl tty.txt x "" e y EOF -- \
+    swd-redist --since 2h --manager "$PY $T/mgr.py $T/issued.jsonl {argv}" - ||
     { cat tty.txt >&2; fail "swd-redist exited $?"; }
 assert_eq 4 "$(grep -c 'Redistribute D-1? \[y\]es \[n\]o \[e\]dit \[a\]ll \[q\]uit' tty.txt)" "questions about D-1"
 assert_eq 1 "$(grep -c 'Redistribute D-2?' tty.txt)" "questions about D-2"
@@ -104,7 +61,8 @@ assert_eq "D-1 pos-1" "$(json_get out.jsonl '" ".join(x["dist"] + " " + x["devic
 # then n for D-1 and q for D-2.
 unset VISUAL
 rm -f issued.jsonl
-$PY drive.py failed.jsonl out2.jsonl tty2.txt "$PY $T/mgr.py $T/issued.jsonl {argv}" e n q ||
+$PY "$SRC/tests/cli/redist/pty_drive.py" failed.jsonl out2.jsonl tty2.txt e n q -- \
+    swd-redist --since 2h --manager "$PY $T/mgr.py $T/issued.jsonl {argv}" - ||
     { cat tty2.txt >&2; fail "session 2 exited $?"; }
 assert_eq "EDITOR ran" "$(cat editor-ran)" "\$EDITOR without \$VISUAL"
 assert_eq 2 "$(grep -c 'Redistribute D-1?' tty2.txt)" "questions about D-1 in session 2"

@@ -53,6 +53,57 @@ expect_status() {
     [[ $got == "$want" ]] || fail "'$*' exited $got, expected $want"
 }
 
+# check_man_page TOOL [SECTION...] — man/TOOL.1.scd and the shared pages build with scdoc (when
+# it is installed); every word of `TOOL --list-options` (but the hidden --list-options) is
+# defined on a line of its own that starts with "*" as *WORD*, and every subcommand is named as
+# *sub cmd* or *sub* *cmd*; the page has EXAMPLES, EXIT STATUS (a row for each status 0-7), SEE
+# ALSO and each SECTION given; the completions know every option.
+check_man_page() {
+    local tool=$1 page=$SRC/man/$1.1.scd p w n section
+    shift
+    if command -v scdoc >/dev/null; then
+        for p in "$page" "$SRC"/man/swd-records.5.scd "$SRC"/man/swd.toml.5.scd "$SRC"/man/swd.7.scd; do
+            scdoc <"$p" >scdoc.out 2>scdoc.err || fail "scdoc rejects $p: $(cat scdoc.err)"
+            [[ -s scdoc.out ]] || fail "scdoc made nothing of $p"
+        done
+    fi
+    "$tool" --list-options | grep -vx -- '--list-options' >listed
+    [[ -s listed ]] || fail "$tool --list-options printed nothing"
+    awk '$NF ~ /^-/ {print $NF}' listed | sort -u >options
+    grep -E '^\*' "$page" >definitions
+    while read -r w; do
+        grep -qF -- "*$w*" definitions || fail "$tool.1 does not define *$w*"
+    done <options
+    grep -v -- ' -\|^-' listed >commands || true
+    while read -r c; do
+        grep -qF -- "*$c*" "$page" || grep -qF -- "*${c// /* *}*" "$page" ||
+            fail "$tool.1 does not name the command *$c*"
+    done <commands
+    for section in "# EXAMPLES" "# EXIT STATUS" "# SEE ALSO" "$@"; do
+        grep -qx -- "$section" "$page" || fail "$tool.1 lacks $section"
+    done
+    awk '/^# EXIT STATUS$/{on=1; next} /^# /{on=0} on' "$page" >exit-status
+    for n in 0 1 2 3 4 5 6 7; do
+        grep -qE "^(\[\[|\|) +\*$n\*$" exit-status || fail "$tool.1 EXIT STATUS lacks $n"
+    done
+    "$SRC/tests/cli/check-completions.sh" "$tool" "$SRC/completions" || fail "$tool completions out of date"
+}
+
+# check_config_keys TOOL SECTION — every key of [SECTION] that `TOOL --print-config` shows is
+# described as "*key* = " in man/TOOL.1.scd and in the [SECTION] part of swd.toml(5). Leaves the
+# keys, in --print-config's order, in ./keys.
+check_config_keys() {
+    local tool=$1 section=$2 k
+    "$tool" --print-config | awk -v s="[$section]" '$0 == s {on=1; next} /^\[/{on=0}
+        on && /^[a-z_]+ = /{print $1} on && /^# [a-z_]+ is not set$/{print $2}' >keys
+    [[ -s keys ]] || fail "$tool --print-config shows no [$section] key"
+    awk -v s="# [$section]" '$0 == s {on=1; next} /^# /{on=0} on' "$SRC/man/swd.toml.5.scd" >toml-section
+    while read -r k; do
+        grep -qF -- "*$k* = " "$SRC/man/$tool.1.scd" || fail "$tool.1 lacks [$section] *$k* ="
+        grep -qF -- "*$k* = " toml-section || fail "swd.toml(5) lacks [$section] *$k* ="
+    done <keys
+}
+
 # check_documented FILE... — every record in the JSONL files has its type in a section of
 # swd-records(5) (an example line with "type":"T" under a "## " heading), and every key of it is
 # described there (as *key* in the text or as a row of its field table).
