@@ -156,6 +156,19 @@ TEST_CASE("a closed stdout pipe is a normal stop", "[cli]") {
     CHECK(o.err.empty());
 }
 
+TEST_CASE("a closed stdout pipe found by the flush at exit is a normal stop", "[cli]") {
+    // Small enough to stay in stdio's buffer until Tool::run flushes it.
+    auto o = run_tool(
+        {},
+        [](swd::Tool&) {
+            std::printf("one record\n");
+            return swd::Exit::ok;
+        },
+        {}, "", true);
+    CHECK(o.status == 0);
+    CHECK(o.err.empty());
+}
+
 TEST_CASE("a failed write to stdout is reported and is not success", "[cli]") {
     auto o = run_tool(
         {},

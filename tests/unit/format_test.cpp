@@ -1,6 +1,7 @@
 #include "libcore/format.hpp"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -47,13 +48,25 @@ class IgnoreSigpipe {
     void (*old_)(int);
 };
 
+/// resolve_format("auto") with `fd` as file descriptor 1. The result is checked by the caller:
+/// Catch's own output must not go to `fd`.
+Format auto_format_with_stdout(int fd) {
+    std::fflush(stdout);
+    const int saved = dup(STDOUT_FILENO);
+    REQUIRE(saved >= 0);
+    REQUIRE(dup2(fd, STDOUT_FILENO) == STDOUT_FILENO);
+    const Format format = swd::resolve_format("auto");
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return format;
+}
+
 }  // namespace
 
 TEST_CASE("resolve_format", "[format]") {
     CHECK(swd::resolve_format("jsonl") == Format::jsonl);
     CHECK(swd::resolve_format("json") == Format::jsonl);
     CHECK(swd::resolve_format("table") == Format::table);
-    CHECK(swd::resolve_format("auto") == (isatty(STDOUT_FILENO) ? Format::table : Format::jsonl));
     try {
         swd::resolve_format("xml");
         FAIL("no error");
@@ -61,6 +74,25 @@ TEST_CASE("resolve_format", "[format]") {
         CHECK(e.code() == swd::Exit::usage);
         CHECK(std::string(e.what()) == "unknown --format 'xml': expected auto, jsonl or table");
     }
+}
+
+TEST_CASE("auto is a table only when stdout is a terminal", "[format]") {
+    const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    REQUIRE(null >= 0);
+    CHECK(auto_format_with_stdout(null) == Format::jsonl);
+    close(null);
+
+    const int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+        WARN("no pseudo-terminal available; skipped");
+        if (master >= 0) close(master);
+        return;
+    }
+    const int terminal = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    REQUIRE(terminal >= 0);
+    CHECK(auto_format_with_stdout(terminal) == Format::table);
+    close(terminal);
+    close(master);
 }
 
 TEST_CASE("JSONL output writes each record on its own line", "[format]") {
