@@ -3,8 +3,10 @@
 # the checker does notice a completion that misses one.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-read -ra tools <<<"${SWD_TOOLS//;/ }"
+read -ra tools <<<"$SWD_TOOLS"
 [[ ${#tools[@]} -gt 0 ]] || { echo "no tools built yet"; exit 77; }
+built=$(cd "$SWD_BIN_DIR" && ls swd-* | grep -vx swd-unit-tests | sort)
+assert_eq "$built" "$(printf '%s\n' "${tools[@]}" | sort)" "the tools ctest names (SWD_TOOLS)"
 for tool in "${tools[@]}"; do
     "$SRC/tests/cli/check-completions.sh" "$tool" "$SRC/completions" ||
         fail "$tool: completions out of date"

@@ -20,7 +20,7 @@ case $prefix in
 /usr) zsh_dir=$root/share/zsh/vendor-completions ;;
 *) zsh_dir=$root/share/zsh/site-functions ;;
 esac
-read -ra tools <<<"${SWD_TOOLS//;/ }"
+read -ra tools <<<"$SWD_TOOLS"
 [[ ${#tools[@]} -gt 0 ]] || { echo "no tools built yet"; exit 77; }
 for tool in "${tools[@]}"; do
     [[ -x $root/bin/$tool ]] || fail "$tool not installed in $prefix/bin"
