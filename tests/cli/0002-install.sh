@@ -35,3 +35,4 @@ for page in man7/swd.7 man5/swd-records.5 man5/swd.toml.5; do
 done
 [[ -x $root/share/doc/swd/examples/demo.sh ]] || fail "examples/demo.sh not installed executable"
 [[ -s $root/share/doc/swd/examples/cron/swd ]] || fail "examples/cron/swd not installed"
+[[ -s $root/share/doc/swd/examples/swd.toml ]] || fail "examples/swd.toml not installed"
