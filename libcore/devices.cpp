@@ -65,10 +65,19 @@ Device row(SQLite::Statement& st) {
 }  // namespace
 
 std::optional<Device> find(SQLite::Database& db, const std::string& name) {
-    SQLite::Statement st(db, std::string("SELECT ") + columns + " FROM devices WHERE name = ?");
-    st.bind(1, name);
-    if (!st.executeStep()) return std::nullopt;
-    return row(st);
+    return Finder(db).find(name);
+}
+
+Finder::Finder(SQLite::Database& db)
+    : st_(db, std::string("SELECT ") + columns + " FROM devices WHERE name = ?") {}
+
+std::optional<Device> Finder::find(const std::string& name) {
+    st_.reset();
+    st_.bind(1, name);
+    if (!st_.executeStep()) return std::nullopt;
+    Device d = row(st_);
+    st_.reset();  // a statement left stepping would keep its read snapshot
+    return d;
 }
 
 std::vector<Device> list(SQLite::Database& db) {

@@ -32,6 +32,16 @@ const Schema& schema();
 /// Inserts or replaces by name (re-import updates). Call inside State::write().
 void upsert(SQLite::Database& db, const Device& d);
 std::optional<Device> find(SQLite::Database& db, const std::string& name);
+
+/// find() for many names: the statement is prepared once.
+class Finder {
+  public:
+    explicit Finder(SQLite::Database& db);
+    std::optional<Device> find(const std::string& name);
+
+  private:
+    SQLite::Statement st_;
+};
 /// All devices, ordered by name.
 std::vector<Device> list(SQLite::Database& db);
 /// Distinct non-empty domains of known devices, sorted.

@@ -77,7 +77,8 @@ class Finisher {
                  "location = ?, location_corrected_from = ?, location_unverified = ?, "
                  "region = ?, building = ?, address = ?, package = ?, server = ?, dist = ?, "
                  "detail = ?, diagnostics = ?, message_id = ?, paged = ?, dirty = 0, "
-                 "claimed = NULL WHERE id = ?") {}
+                 "claimed = NULL WHERE id = ?"),
+          devices_(db) {}
 
     /// The inventory check, routing, hold and page of one claimed ticket. The ticket's mail is
     /// written by `send`, so that processing stays fast.
@@ -86,7 +87,7 @@ class Finisher {
         take_latest_alert(t, alert_location);
         t.location_corrected_from.clear();
         t.location_unverified = false;
-        const auto device = devices::find(db_, t.device);
+        const auto device = devices_.find(t.device);
         if (device) {
             const std::string known = device->location();
             t.location = known.empty() ? alert_location : known;
@@ -188,6 +189,7 @@ class Finisher {
     const Settings& s_;
     timeutil::TimePoint now_;
     SQLite::Statement latest_, store_;
+    devices::Finder devices_;
     std::map<std::string, Route> routes_;
 };
 
@@ -254,20 +256,12 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
                                    const std::vector<std::string>& ids) {
     const std::string claimed_at = format_rfc3339(timeutil::now());
     const std::string stale = format_rfc3339(timeutil::now() - outbox::stale_claim);
-    std::vector<std::string> claimed;
-    state.write([&](SQLite::Database& db) {
-        claimed.clear();
-        if (!ids.empty()) {
-            SQLite::Statement q(db,
-                                "UPDATE tickets SET stage = 'diagnosing', claimed = ? "
-                                "WHERE id = ? AND stage = 'new' RETURNING id");
-            for (const auto& id : ids) {
-                q.reset();
-                q.bind(1, claimed_at);
-                q.bind(2, id);
-                if (q.executeStep()) claimed.push_back(q.getColumn(0).getString());
-            }
-        } else {
+    // Tickets just created are claimed already (stage new, `claimed` at their creation);
+    // others are claimed here when their claim is stale or they wait for a center.
+    std::vector<std::string> claimed = ids;
+    if (ids.empty()) {
+        state.write([&](SQLite::Database& db) {
+            claimed.clear();
             SQLite::Statement q(db,
                                 "UPDATE tickets SET stage = 'diagnosing', claimed = ?1 "
                                 "WHERE (stage IN ('new', 'diagnosing') AND claimed <= ?2) "
@@ -277,20 +271,22 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
             while (q.executeStep())
                 claimed.push_back(q.getColumn(0).getString());
             std::sort(claimed.begin(), claimed.end());
-        }
-    });
+        });
+    }
     if (claimed.empty()) return {};
 
     std::vector<Ticket> tickets;
+    tickets.reserve(claimed.size());
     std::vector<DiagnosticTarget> targets;
     std::vector<std::size_t> needs;  // tickets without diagnostics yet
     {
         TicketReader reader(state.db());
+        devices::Finder devices(state.db());
         for (const auto& id : claimed) {
             auto t = reader.find(id, false);
-            if (!t) continue;
+            if (!t || t->status != "new") continue;  // finished meanwhile
             if (settings.diagnostics && t->diagnostics.empty()) {
-                const auto device = devices::find(state.db(), t->device);
+                const auto device = devices.find(t->device);
                 targets.push_back(
                     {t->device, device && !device->address.empty() ? device->address : t->device});
                 needs.push_back(tickets.size());
@@ -308,6 +304,7 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
             finisher.finish(t);
     });
     std::vector<Ticket> out;
+    out.reserve(tickets.size());
     TicketReader reader(state.db());
     for (const Ticket& t : tickets)
         if (auto done = reader.find(t.id)) out.push_back(std::move(*done));

@@ -19,9 +19,9 @@ namespace swd::ticket {
 /// The end of the shift `t` falls in: the first configured shift end (local time) after `t`.
 timeutil::TimePoint shift_end(timeutil::TimePoint t, const std::vector<int>& shifts);
 
-/// Finishes tickets that were created (stage `new`): claims them, runs the diagnostics
-/// outside any transaction, checks the location against the inventory (correcting it and
-/// keeping the alert's as location_corrected_from; an unknown device is location_unverified),
+/// Finishes tickets that were created (stage `new`, claimed when they were made): runs the
+/// diagnostics outside any transaction, checks the location against the inventory (correcting it
+/// and keeping the alert's as location_corrected_from; an unknown device is location_unverified),
 /// routes to a center, and marks the ticket ready for its mail (`queued`) or held until the
 /// end of the shift; a page goes to the outbox at once (due now: see deliver_pages).
 /// `ids` names the tickets this process just created; empty means recovery: tickets left

@@ -53,14 +53,22 @@ struct Processor::Impl {
     std::string now_text;
     SQLite::Database& db;
     SQLite::Statement insert, failed, any_outage, outage, open, count, window, candidates, attach,
-        attach_range, recount, move_window, set_action, new_ticket, next_id;
-    std::string id_day;  ///< the day of ticket ids (ids::next's), of `now`
+        free_alerts, attach_one, recount, move_window, set_action, new_ticket;
+    std::vector<std::string> to_attach;  ///< reused by gather()
+    /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
+    std::optional<ids::Sequence> ticket_ids;
+    devices::Finder devices;
     Thresholds thresholds;
     bool has_outages = false;
     std::unordered_map<std::string, std::string> regions;
     /// Within a batch this process holds the write lock, so the latest ticket of each device
-    /// and failure can be kept here instead of looked up for every alert...
+    /// and failure can be kept here instead of looked up for every alert (and from one batch
+    /// to the next while no other process wrote to the state file)...
     std::unordered_map<std::string, std::optional<OpenTicket>> latest;
+    /// PRAGMA data_version inside the last committed batch: when the next batch reads the same,
+    /// no other connection has committed since, and what is kept above is still true.
+    std::optional<std::int64_t> known_version;
+    std::int64_t batch_version = 0;
     std::string key;  ///< reused for looking `latest` up
     /// ...and the alerts attached to open tickets summed up, written once per ticket.
     struct Attached {
@@ -110,10 +118,10 @@ struct Processor::Impl {
                  "last_at = max(last_at, ?3), dirty = 1, updates = updates + ?1, "
                  "closed = CASE WHEN ?4 THEN NULL ELSE closed END, "
                  "reopened = reopened + ?4 WHERE id = ?5"),
-          attach_range(db,
-                       "UPDATE ticket_alerts SET ticket = ?1 WHERE device = ?2 AND "
-                       "failure = ?3 AND at > ?4 AND counted = 1 AND outage = 0 AND "
-                       "ticket IS NULL"),
+          free_alerts(db,
+                      "SELECT id FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND "
+                      "at > ?3 AND counted = 1 AND outage = 0 AND ticket IS NULL"),
+          attach_one(db, "UPDATE ticket_alerts SET ticket = ?2 WHERE id = ?1"),
           recount(db,
                   "UPDATE tickets SET (count, first_at, last_at) = (SELECT count(*), min(at), "
                   "max(at) FROM ticket_alerts WHERE device = ?2 AND failure = ?3 AND at > ?4 "
@@ -127,11 +135,7 @@ struct Processor::Impl {
                      "window_s, first_at, last_at, trigger_at, window_start, created, claimed, "
                      "location, region, package, server, dist, detail) VALUES(?, ?, ?, 'new', "
                      "0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          // ids::next's sequence (same table and format), with its statement prepared once.
-          next_id(db,
-                  "INSERT INTO id_seq(prefix, day, last) VALUES('T', ?, 1) "
-                  "ON CONFLICT(prefix, day) DO UPDATE SET last = last + 1 RETURNING last"),
-          id_day(timeutil::format_day(t)) {
+          devices(db) {
         // Batches touch index pages all over the file (the window index is keyed by device, so
         // a large batch dirties most of its pages): keep them in memory, and checkpoint the WAL
         // only every 256 MiB of it, so that a page rewritten by several batches is copied into
@@ -197,7 +201,7 @@ struct Processor::Impl {
         if (!thresholds.has_region_rules()) return a.region;
         auto it = regions.find(a.device);
         if (it == regions.end()) {
-            const auto d = devices::find(db, a.device);
+            const auto d = devices.find(a.device);
             it = regions.emplace(a.device, d && !d->region.empty() ? d->region : a.region).first;
         }
         return it->second;
@@ -278,12 +282,21 @@ struct Processor::Impl {
 
     /// Attaches every free counted alert after `window_start` to the ticket and recounts it.
     void gather(const Alert& a, const std::string& ticket, std::int64_t window_start) {
-        attach_range.reset();
-        attach_range.bindNoCopy(1, ticket);
-        attach_range.bindNoCopy(2, a.device);
-        attach_range.bindNoCopy(3, a.failure);
-        attach_range.bind(4, window_start);
-        attach_range.exec();
+        // One row per statement: an UPDATE of many rows would open a statement journal.
+        to_attach.clear();
+        free_alerts.reset();
+        free_alerts.bindNoCopy(1, a.device);
+        free_alerts.bindNoCopy(2, a.failure);
+        free_alerts.bind(3, window_start);
+        while (free_alerts.executeStep())
+            to_attach.push_back(free_alerts.getColumn(0).getString());
+        free_alerts.reset();
+        for (const std::string& id : to_attach) {
+            attach_one.reset();
+            attach_one.bindNoCopy(1, id);
+            attach_one.bindNoCopy(2, ticket);
+            attach_one.exec();
+        }
         recount.reset();
         recount.bindNoCopy(1, ticket);
         recount.bindNoCopy(2, a.device);
@@ -300,23 +313,8 @@ struct Processor::Impl {
         set_action.exec();
     }
 
-    /// What ids::next(db, 'T', now, 4) returns.
-    std::string next_ticket_id() {
-        next_id.reset();
-        next_id.bindNoCopy(1, id_day);
-        next_id.executeStep();
-        std::string digits = std::to_string(next_id.getColumn(0).getInt64());
-        next_id.reset();
-        if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
-        std::string id = "T-";
-        id += id_day;
-        id += '-';
-        id += digits;
-        return id;
-    }
-
     std::string create(const Alert& a, std::int64_t trigger, const Limit& lim) {
-        const std::string id = next_ticket_id();
+        const std::string id = ticket_ids->next();
         const std::int64_t window_start = trigger - lim.window.count();
         const std::string claimed = format_rfc3339(timeutil::now());
         new_ticket.reset();
@@ -433,14 +431,30 @@ struct Processor::Impl {
         r.created.push_back(id);
     }
 
+    /// Inside the batch's transaction. `known_version` is cleared until the batch commits, so
+    /// a batch that is rolled back (or retried) leaves nothing it kept behind.
     void begin_batch() {
-        latest.clear();
         attached.clear();
+        ticket_ids.emplace(db, 'T', now, 4);
+        const std::int64_t version = db.execAndGet("PRAGMA data_version").getInt64();
+        const bool keep = known_version == version;
+        known_version.reset();
+        batch_version = version;
+        if (keep) return;
+        latest.clear();
+        regions.clear();
         thresholds = Thresholds::load(db, s);
         any_outage.reset();
         any_outage.executeStep();
         has_outages = any_outage.getColumn(0).getInt() != 0;
         any_outage.reset();
+    }
+
+    void committed() { known_version = batch_version; }
+
+    void end_batch() {
+        flush_attached();
+        ticket_ids->save();
     }
 };
 
@@ -455,8 +469,9 @@ BatchResult Processor::process(const std::vector<Alert>& alerts) {
         impl_->begin_batch();
         for (const Alert& a : alerts)
             impl_->handle(a, result);
-        impl_->flush_attached();
+        impl_->end_batch();
     });
+    impl_->committed();
     return result;
 }
 
@@ -469,7 +484,7 @@ std::vector<Ticket> Processor::dry_run(const std::vector<Alert>& alerts, BatchRe
         impl_->begin_batch();
         for (const Alert& a : alerts)
             impl_->handle(a, result);
-        impl_->flush_attached();
+        impl_->end_batch();
         for (const auto& id : result.created)
             if (auto t = find_ticket(db, id)) tickets.push_back(std::move(*t));
     } catch (...) {

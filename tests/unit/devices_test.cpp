@@ -226,3 +226,25 @@ TEST_CASE("devices are stored, found, listed, and updated by a re-import", "[dev
     CHECK(swd::devices::domains(state.db()) ==
           std::vector<std::string>{"east.example.com", "north.example.com"});
 }
+
+TEST_CASE("a devices Finder finds many names with one statement, seeing later writes",
+          "[devices]") {
+    TempDir dir;
+    swd::State state(dir.path() / "state.db", {&swd::devices::schema()});
+    state.write([](SQLite::Database& db) {
+        swd::devices::upsert(db, device("pos-0042", "east.example.com", "Bldg 12"));
+    });
+    swd::devices::Finder finder(state.db());
+    auto found = finder.find("POS-0042");
+    REQUIRE(found);
+    CHECK(found->location() == "Bldg 12");
+    CHECK_FALSE(finder.find("pos-0043"));
+    // The finder holds no read snapshot between calls: a write after it is seen.
+    state.write([](SQLite::Database& db) {
+        swd::devices::upsert(db, device("pos-0043", "west.example.com", "Bldg 7"));
+    });
+    found = finder.find("pos-0043");
+    REQUIRE(found);
+    CHECK(found->region == "east");
+    CHECK(found->location() == "Bldg 7");
+}

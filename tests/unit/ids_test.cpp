@@ -105,3 +105,44 @@ TEST_CASE("ids taken in a rolled-back transaction are not used up", "[ids]") {
                     std::runtime_error);
     CHECK(t.next('A', nov21) == "A-20261121-000002");
 }
+
+TEST_CASE("an ids Sequence gives what next() would, and saves where next() goes on", "[ids]") {
+    TempState t;
+    CHECK(t.next('T', nov21, 4) == "T-20261121-0001");
+    t.state().write([](SQLite::Database& db) {
+        swd::ids::Sequence seq(db, 'T', nov21, 4);
+        CHECK(seq.next() == "T-20261121-0002");
+        CHECK(seq.next() == "T-20261121-0003");
+        seq.save();
+        // Another sequence in the same transaction starts after the saved one.
+        swd::ids::Sequence again(db, 'T', nov21 + 1h, 4);
+        CHECK(again.next() == "T-20261121-0004");
+        again.save();
+    });
+    CHECK(t.next('T', nov21, 4) == "T-20261121-0005");
+    // A new day starts at 1; other prefixes are untouched.
+    t.state().write([](SQLite::Database& db) {
+        swd::ids::Sequence seq(db, 'T', nov21 + 24h, 4);
+        CHECK(seq.next() == "T-20261122-0001");
+        seq.save();
+    });
+    CHECK(t.next('T', nov21 + 24h, 4) == "T-20261122-0002");
+    CHECK(t.next('A', nov21) == "A-20261121-000001");
+}
+
+TEST_CASE("an ids Sequence not saved, or rolled back, uses nothing up", "[ids]") {
+    TempState t;
+    t.state().write([](SQLite::Database& db) {
+        swd::ids::Sequence seq(db, 'R', nov21);
+        CHECK(seq.next() == "R-20261121-000001");
+    });
+    CHECK(t.next('R', nov21) == "R-20261121-000001");
+    CHECK_THROWS_AS(t.state().write([](SQLite::Database& db) {
+        swd::ids::Sequence seq(db, 'R', nov21);
+        CHECK(seq.next() == "R-20261121-000002");
+        seq.save();
+        throw std::runtime_error("abandoned");
+    }),
+                    std::runtime_error);
+    CHECK(t.next('R', nov21) == "R-20261121-000002");
+}

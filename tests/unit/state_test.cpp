@@ -232,6 +232,23 @@ TEST_CASE("State configures WAL, foreign keys, busy timeout and synchronous", "[
     CHECK(state.path() == tmp.path() / "state.db");
 }
 
+TEST_CASE("State makes new files with 16 KiB pages and leaves an existing file's alone",
+          "[state]") {
+    TempDir tmp;
+    {
+        State state(tmp.path() / "new.db", {});
+        CHECK(int_of(state, "PRAGMA page_size") == 16384);
+    }
+    const fs::path old = tmp.path() / "old.db";
+    {
+        SQLite::Database db(old, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("PRAGMA page_size = 4096; CREATE TABLE t(x)");
+    }
+    State state(old, {});
+    CHECK(int_of(state, "PRAGMA page_size") == 4096);
+    CHECK(state.db().tableExists("t"));
+}
+
 TEST_CASE("State reports an unusable path as a state error", "[state]") {
     TempDir tmp;
     const fs::path blocker = tmp.path() / "file";
