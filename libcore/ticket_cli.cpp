@@ -95,6 +95,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     Processor processor(state, s, now);
     RecordOutput out(tool.format(), ticket_columns);
     std::vector<Alert> batch;
+    batch.reserve(static_cast<std::size_t>(s.batch));
     BatchResult total;
     outbox::Report pages;
     std::size_t alerts = 0;

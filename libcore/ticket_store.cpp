@@ -57,6 +57,7 @@ std::vector<std::string> split_list(const std::string& s) {
 
 std::vector<std::pair<std::string, std::string>> parse_diagnostics(const std::string& json) {
     std::vector<std::pair<std::string, std::string>> out;
+    if (json.empty() || json == "{}") return out;  // most tickets: no parser to set up
     simdjson::dom::parser parser;
     simdjson::dom::object obj;
     if (parser.parse(json).get(obj) != simdjson::SUCCESS) return out;
@@ -225,6 +226,11 @@ const Schema& schema() {
             "center TEXT NOT NULL DEFAULT '', served_by TEXT NOT NULL DEFAULT '');"
             "CREATE TABLE ticket_paging(device TEXT NOT NULL, failure TEXT NOT NULL, "
             "PRIMARY KEY(device, failure)) WITHOUT ROWID;",
+            // Version 2: no index of failed distributions by server. Every alert with a
+            // distribution id wrote to it at one of as many places as there are servers, which
+            // cost swd-ticket process more than a whole scan costs the rare queries by server
+            // (swd-ticket failed --server, swd-redist).
+            "DROP INDEX ticket_failed_server;",
         },
     };
     return ticket;

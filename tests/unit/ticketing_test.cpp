@@ -204,6 +204,35 @@ TEST_CASE("a closed ticket reopens within the reopen window, else a new one", "[
     CHECK(t[1].alerts == std::vector<std::string>{"A-100003"});
 }
 
+TEST_CASE("one processor over many batches sees what other processes wrote in between",
+          "[ticketing]") {
+    Fixture f;
+    Processor p(f.state, f.settings, t0 + 30 * 24h);
+    REQUIRE(p.process({alert(1, "pos-1", "disk", t0)}).created.size() == 1);
+    CHECK(p.process({alert(2, "pos-1", "disk", t0 + 1h)}).updated == 1);
+    // Another process (its own connection) closes the ticket and starts an outage.
+    {
+        State other(f.dir.path() / "state.db", swd::ticket::schemas());
+        other.write([&](SQLite::Database& db) {
+            REQUIRE(swd::ticket::close_ticket(db, f.tickets()[0].id, t0 + 2h));
+            swd::ticket::add_outage(db, {"pos-2", t0, t0 + 48h, ""}, t0);
+        });
+    }
+    // Past the reopen window the next alert makes a new ticket, not an update of the closed one;
+    // the new outage suppresses pos-2's.
+    auto r = p.process({alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
+    CHECK(r.created.size() == 1);
+    CHECK(r.updated == 0);
+    CHECK(r.suppressed == 1);
+    // A batch rolled back (here a dry run) takes what it learned with it.
+    swd::ticket::BatchResult dry;
+    CHECK(p.dry_run({alert(5, "pos-3", "disk", t0 + 8h)}, dry).size() == 1);
+    r = p.process({alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
+    CHECK(r.created.size() == 1);
+    CHECK(r.updated == 1);
+    CHECK(f.tickets().size() == 3);
+}
+
 TEST_CASE("tickets do not depend on the order alerts arrive in", "[ticketing]") {
     const std::vector<std::string> types{"connection", "timeout", "access", "disk"};
     for (unsigned seed = 1; seed <= 60; ++seed) {
