@@ -386,13 +386,7 @@ std::vector<std::pair<std::string, std::string>> Config::get_table(std::string_v
 void Config::print(std::FILE* out) const {
     std::string text = "# effective configuration; file: " +
                        (impl_->path.empty() ? std::string("none") : impl_->path.string()) + "\n";
-    std::string_view current;
-    for (const auto& spec : impl_->keys) {
-        auto section = section_of(spec.key);
-        if (section != current) {
-            text += "\n[" + std::string(section) + "]\n";
-            current = section;
-        }
+    const auto key_text = [&](const ConfigKey& spec, std::string_view section) {
         toml::table scratch;
         std::string origin;
         const toml::node* n = impl_->lookup(spec.key, scratch, &origin);
@@ -405,6 +399,17 @@ void Config::print(std::FILE* out) const {
         } else {
             text += name + " = " + render(*n) + "  # " + origin + "\n";
         }
+    };
+    // Sections in the order they first appear, each once, even when a tool adds keys to a
+    // section declared before its own (swd-redist's [queue] keys).
+    std::vector<std::string_view> sections;
+    for (const auto& spec : impl_->keys)
+        if (std::find(sections.begin(), sections.end(), section_of(spec.key)) == sections.end())
+            sections.push_back(section_of(spec.key));
+    for (const auto section : sections) {
+        text += "\n[" + std::string(section) + "]\n";
+        for (const auto& spec : impl_->keys)
+            if (section_of(spec.key) == section) key_text(spec, section);
     }
     std::fputs(text.c_str(), out);
 }

@@ -141,6 +141,31 @@ TEST_CASE("print shows effective values, their origin, and masks secrets", "[con
     CHECK_THAT(text, Catch::Contains("[ticket]"));
 }
 
+TEST_CASE("print names each section once, whatever order its keys were declared in", "[config]") {
+    swd::ConfigKeys keys = test_keys;
+    keys.insert(keys.begin() + 2, {"queue.max_active", swd::KeyKind::integer, "8", "parallel"});
+    keys.push_back({"queue.boot_delay", swd::KeyKind::duration, "\"0s\"", "after boot"});
+    auto c = swd::Config::parse("[queue]\nmax_active = 2\n", "q.toml", keys);
+    char* buf = nullptr;
+    std::size_t len = 0;
+    std::FILE* f = open_memstream(&buf, &len);
+    c.print(f);
+    std::fclose(f);
+    std::string text(buf, len);
+    std::free(buf);
+    const auto ticket = text.find("[ticket]");
+    const auto queue = text.find("[queue]");
+    REQUIRE(ticket != std::string::npos);
+    REQUIRE(queue != std::string::npos);
+    CHECK(text.find("[ticket]", ticket + 1) == std::string::npos);
+    CHECK(text.find("[queue]", queue + 1) == std::string::npos);
+    CHECK(ticket < queue);
+    // Each key under its own section's header.
+    CHECK(text.find("max_active = 2  # file") > queue);
+    CHECK(text.find("boot_delay = \"0s\"  # default") > queue);
+    CHECK(text.find("reopen = \"4h\"  # default") < queue);
+}
+
 TEST_CASE("config_path: flag, then $SWD_CONFIG, then the default locations", "[config]") {
     CHECK(swd::config_path("/x/flag.toml") == "/x/flag.toml");
     {
