@@ -23,6 +23,18 @@ const swd::ConfigKeys test_keys{
     {"ticket.limit", swd::KeyKind::integer, "3", "limit", "SWD_TEST_LIMIT"},
 };
 
+// What --print-config prints.
+std::string printed(const swd::Config& c) {
+    char* buf = nullptr;
+    std::size_t len = 0;
+    std::FILE* f = open_memstream(&buf, &len);
+    c.print(f);
+    std::fclose(f);
+    std::string text(buf, len);
+    std::free(buf);
+    return text;
+}
+
 // Captures spdlog's warnings for the lifetime of the object.
 struct LogCapture {
     std::ostringstream text;
@@ -126,13 +138,7 @@ TEST_CASE("unknown keys and sections are warned about, once each", "[config]") {
 TEST_CASE("print shows effective values, their origin, and masks secrets", "[config]") {
     auto c = swd::Config::parse("[smtp]\npassword = \"hunter2\"\n[ticket]\nlimit = 5\n", "p.toml",
                                 test_keys);
-    char* buf = nullptr;
-    std::size_t len = 0;
-    std::FILE* f = open_memstream(&buf, &len);
-    c.print(f);
-    std::fclose(f);
-    std::string text(buf, len);
-    std::free(buf);
+    const std::string text = printed(c);
     CHECK_THAT(text, Catch::Contains("file: p.toml"));
     CHECK_THAT(text, Catch::Contains("limit = 5  # file"));
     CHECK_THAT(text, Catch::Contains("window = \"24h\"  # default"));
@@ -146,13 +152,7 @@ TEST_CASE("print names each section once, whatever order its keys were declared 
     keys.insert(keys.begin() + 2, {"queue.max_active", swd::KeyKind::integer, "8", "parallel"});
     keys.push_back({"queue.boot_delay", swd::KeyKind::duration, "\"0s\"", "after boot"});
     auto c = swd::Config::parse("[queue]\nmax_active = 2\n", "q.toml", keys);
-    char* buf = nullptr;
-    std::size_t len = 0;
-    std::FILE* f = open_memstream(&buf, &len);
-    c.print(f);
-    std::fclose(f);
-    std::string text(buf, len);
-    std::free(buf);
+    const std::string text = printed(c);
     const auto ticket = text.find("[ticket]");
     const auto queue = text.find("[queue]");
     REQUIRE(ticket != std::string::npos);
