@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace {
 
 struct Outcome {
@@ -34,9 +36,8 @@ Outcome run_tool(std::vector<std::string> args,
                  const std::function<swd::Exit(swd::Tool&)>& body = {},
                  const std::function<void(swd::Tool&)>& setup = {}, std::string stdout_path = "",
                  bool close_stdout_pipe = false) {
-    char dir[] = "/tmp/swd-cli-test-XXXXXX";
-    REQUIRE(mkdtemp(dir));
-    std::string out = std::string(dir) + "/out", err = std::string(dir) + "/err";
+    const swd::test::TempDir dir;
+    const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
     std::fflush(nullptr);  // or the child inherits (and prints) the test runner's buffered output
     pid_t pid = fork();
     REQUIRE(pid >= 0);
@@ -71,7 +72,6 @@ Outcome run_tool(std::vector<std::string> args,
     waitpid(pid, &status, 0);
     Outcome o{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out),
               slurp(err)};
-    std::filesystem::remove_all(dir);
     return o;
 }
 

@@ -3,7 +3,6 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "libcore/error.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -186,11 +186,7 @@ TEST_CASE("load refuses a named file that does not exist", "[config]") {
         CHECK(e.code() == swd::Exit::config);
         CHECK_THAT(e.what(), Catch::Contains("/nonexistent/swd.toml"));
     }
-    char name[] = "/tmp/swd-config-XXXXXX";
-    int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    std::ofstream(name) << "[ticket]\nlimit = 11\n";
+    const swd::test::TempDir dir;
+    const auto name = dir.write("swd.toml", "[ticket]\nlimit = 11\n");
     CHECK(swd::Config::load(name, test_keys).get_int("ticket.limit") == 11);
-    std::remove(name);
 }

@@ -1,46 +1,23 @@
 #include "libcore/devices.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
 
 #include "libcore/error.hpp"
 #include "libcore/state.hpp"
+#include "temp_dir.hpp"
 
-namespace fs = std::filesystem;
 using swd::Error;
 using swd::Exit;
 using swd::devices::Device;
+using swd::test::TempDir;
 
 namespace {
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "swd-devices-test-XXXXXX").string();
-        if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
 /// Writes `text` to DIR/devices.csv and returns the path.
 std::string csv_file(const TempDir& dir, const std::string& text) {
-    const auto path = (dir.path() / "devices.csv").string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
+    return dir.write("devices.csv", text);
 }
 
 template <class F>

@@ -2,12 +2,12 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 
-namespace fs = std::filesystem;
+#include "temp_dir.hpp"
+
 using namespace std::chrono_literals;
 using swd::State;
 using swd::timeutil::TimePoint;
@@ -16,13 +16,7 @@ namespace {
 
 class TempState {
   public:
-    TempState() : dir_(make_dir()), state_(dir_ / "state.db", {&swd::ids::schema()}) {}
-    ~TempState() {
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-    TempState(const TempState&) = delete;
-    TempState& operator=(const TempState&) = delete;
+    TempState() : state_(dir_.path() / "state.db", {&swd::ids::schema()}) {}
 
     std::string next(char prefix, TimePoint when, int width = 6) {
         std::string id;
@@ -32,12 +26,7 @@ class TempState {
     State& state() { return state_; }
 
   private:
-    static fs::path make_dir() {
-        std::string templ = (fs::temp_directory_path() / "swd-ids-test-XXXXXX").string();
-        if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-        return templ;
-    }
-    fs::path dir_;
+    swd::test::TempDir dir_;  // before state_: the database is closed before its directory goes
     State state_;
 };
 

@@ -1,7 +1,6 @@
 #include "libcore/input.hpp"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "libcore/error.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -24,27 +24,7 @@ namespace fs = std::filesystem;
 using swd::Exit;
 using swd::InputSpec;
 using swd::LineReader;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "swd-input-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, std::string_view data) const {
-        std::string p = (path / name).string();
-        std::ofstream(p, std::ios::binary).write(data.data(), std::streamsize(data.size()));
-        return p;
-    }
-};
+using swd::test::TempDir;
 
 std::string gzip(std::string_view data) {
     z_stream zs{};
@@ -294,14 +274,14 @@ TEST_CASE("LineReader reports truncated and corrupt gzip streams", "[input]") {
 
 TEST_CASE("LineReader reports inputs it cannot open", "[input]") {
     TempDir dir;
-    std::string missing = (dir.path / "missing.log").string();
+    std::string missing = (dir.path() / "missing.log").string();
     auto [code, message] = error_of([&] { LineReader reader(InputSpec{missing}); });
     CHECK(code == Exit::config);
     CHECK(message == missing + ": No such file or directory");
 
-    std::tie(code, message) = error_of([&] { LineReader reader(InputSpec{dir.path.string()}); });
+    std::tie(code, message) = error_of([&] { LineReader reader(InputSpec{dir.path().string()}); });
     CHECK(code == Exit::config);
-    CHECK(message == dir.path.string() + ": Is a directory");
+    CHECK(message == dir.path().string() + ": Is a directory");
 }
 
 TEST_CASE("LineReader reads gzip from a pipe on stdin, however the bytes trickle in", "[input]") {

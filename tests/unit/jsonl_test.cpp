@@ -1,7 +1,6 @@
 #include "libcore/jsonl.hpp"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -14,6 +13,7 @@
 #include <random>
 
 #include "libcore/error.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -23,27 +23,7 @@ using swd::jsonl::Item;
 using swd::jsonl::Reader;
 using swd::jsonl::Record;
 using swd::jsonl::Writer;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "swd-jsonl-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, std::string_view data) const {
-        std::string p = (path / name).string();
-        std::ofstream(p, std::ios::binary).write(data.data(), std::streamsize(data.size()));
-        return p;
-    }
-};
+using swd::test::TempDir;
 
 std::string as_json(std::string_view s) {
     std::string out;
@@ -263,7 +243,7 @@ TEST_CASE("Reader goes on after bad lines and says where they are", "[jsonl]") {
                                   "\"str\"\n"
                                   "{\"c\":true}");
     std::string second_text = "{\"z\":1}\n";
-    std::string second = (dir.path / "second.jsonl.gz").string();
+    std::string second = (dir.path() / "second.jsonl.gz").string();
     {
         gzFile gz = gzopen(second.c_str(), "wb");
         REQUIRE(gz != nullptr);
@@ -315,7 +295,7 @@ TEST_CASE("Reader goes on after bad lines and says where they are", "[jsonl]") {
 TEST_CASE("Reader throws on an input it cannot open, after the ones before it", "[jsonl]") {
     TempDir dir;
     std::string good = dir.write("good.jsonl", "{\"a\":1}\n");
-    std::string missing = (dir.path / "missing.jsonl").string();
+    std::string missing = (dir.path() / "missing.jsonl").string();
     Reader reader({InputSpec{good}, InputSpec{missing}});
     Item item;
     REQUIRE(reader.next(item));

@@ -1,6 +1,5 @@
 #include "libcore/mailbox.hpp"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "libcore/error.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -17,21 +17,7 @@ namespace fs = std::filesystem;
 using swd::mailbox::Item;
 using swd::mailbox::Kind;
 using swd::mailbox::Reader;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "swd-mailbox-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using swd::test::TempDir;
 
 void write(const fs::path& p, const std::string& data) {
     std::ofstream out(p, std::ios::binary);
@@ -59,7 +45,7 @@ std::vector<Got> read_all(const std::string& source, swd::mailbox::ReadOptions o
 }
 
 fs::path maildir(const TempDir& t) {
-    const fs::path md = t.path / "md";
+    const fs::path md = t.path() / "md";
     for (const char* sub : {"new", "cur", "tmp"})
         fs::create_directories(md / sub);
     return md;
@@ -74,9 +60,9 @@ TEST_CASE("mbox: split on From lines, offsets, mboxrd unquoting", "[mailbox]") {
     const std::string m2 = "From: c@d.example.com\n\nbody 2\n";
     const std::string text = "From a@b Sat Nov 21 10:00:00 2026\n" + m1 +
                              "\nFrom c@d Sat Nov 21 10:01:00 2026\n" + m2 + "\n";
-    write(t.path / "box", text);
+    write(t.path() / "box", text);
     Kind kind{};
-    const auto got = read_all((t.path / "box").string(), {}, &kind);
+    const auto got = read_all((t.path() / "box").string(), {}, &kind);
     CHECK(kind == Kind::mbox);
     REQUIRE(got.size() == 2);
     // "From here on, no" follows a body line and carries no time: not a separator.
@@ -84,17 +70,17 @@ TEST_CASE("mbox: split on From lines, offsets, mboxrd unquoting", "[mailbox]") {
           "From: a@b.example.com\n\nbody 1\nFrom the log\n>From quoted\nFrom here on, no\n");
     CHECK(got[1].raw == m2);
     const std::size_t second = text.find("\nFrom c@d") + 1;
-    CHECK(got[0].source == "mbox:" + (t.path / "box").string() + "#0");
-    CHECK(got[1].source == "mbox:" + (t.path / "box").string() + "#" + std::to_string(second));
+    CHECK(got[0].source == "mbox:" + (t.path() / "box").string() + "#0");
+    CHECK(got[1].source == "mbox:" + (t.path() / "box").string() + "#" + std::to_string(second));
     CHECK(got[1].size == m2.size());
 }
 
 TEST_CASE("mbox: an envelope line without a blank line before it still splits", "[mailbox]") {
     TempDir t;
-    write(t.path / "box",
+    write(t.path() / "box",
           "From a@b Sat Nov 21 10:00:00 2026\nFrom: a@b.example.com\n\nx\n"
           "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n\ny\n");
-    const auto got = read_all((t.path / "box").string());
+    const auto got = read_all((t.path() / "box").string());
     REQUIRE(got.size() == 2);
     CHECK(got[0].raw == "From: a@b.example.com\n\nx\n");
 }
@@ -102,31 +88,31 @@ TEST_CASE("mbox: an envelope line without a blank line before it still splits", 
 TEST_CASE("mbox: CRLF, truncation, empty messages, empty file", "[mailbox]") {
     TempDir t;
     SECTION("CRLF separators") {
-        write(t.path / "box",
+        write(t.path() / "box",
               "From a@b Sat Nov 21 10:00:00 2026\r\nFrom: a@b.example.com\r\n\r\nx\r\n"
               "\r\nFrom c@d Sat Nov 21 10:01:00 2026\r\nFrom: c@d.example.com\r\n");
-        const auto got = read_all((t.path / "box").string());
+        const auto got = read_all((t.path() / "box").string());
         REQUIRE(got.size() == 2);
         CHECK(got[0].raw == "From: a@b.example.com\r\n\r\nx\r\n");
     }
     SECTION("truncated: the last message ends where the file does") {
-        write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\nFrom: a@b.exa");
-        const auto got = read_all((t.path / "box").string());
+        write(t.path() / "box", "From a@b Sat Nov 21 10:00:00 2026\nFrom: a@b.exa");
+        const auto got = read_all((t.path() / "box").string());
         REQUIRE(got.size() == 1);
         CHECK(got[0].raw == "From: a@b.exa");
     }
     SECTION("two separators in a row give an empty message") {
-        write(t.path / "box",
+        write(t.path() / "box",
               "From a@b Sat Nov 21 10:00:00 2026\n"
               "From c@d Sat Nov 21 10:01:00 2026\nFrom: c@d.example.com\n");
-        const auto got = read_all((t.path / "box").string());
+        const auto got = read_all((t.path() / "box").string());
         REQUIRE(got.size() == 2);
         CHECK(got[0].raw.empty());
     }
     SECTION("an empty file is an empty mbox") {
-        write(t.path / "box", "");
+        write(t.path() / "box", "");
         Kind kind{};
-        CHECK(read_all((t.path / "box").string(), {}, &kind).empty());
+        CHECK(read_all((t.path() / "box").string(), {}, &kind).empty());
         CHECK(kind == Kind::mbox);
     }
 }
@@ -137,16 +123,16 @@ TEST_CASE("mbox: messages and lines larger than the read chunk", "[mailbox]") {
     // ">From:" is no quoted "From " line: it stays as it is.
     const std::string m1 = ">From: a@b.example.com\n\n" + big_line + "\nFrom the end\n";
     const std::string m2 = "From: c@d.example.com\n\n" + std::string(2 << 20, 'y');
-    write(t.path / "box", "From a@b Sat Nov 21 10:00:00 2026\n>From: a@b.example.com\n\n" +
-                              big_line + "\n>From the end\n\nFrom c@d Sat Nov 21 10:01:00 2026\n" +
-                              m2);
-    const auto got = read_all((t.path / "box").string());
+    write(t.path() / "box", "From a@b Sat Nov 21 10:00:00 2026\n>From: a@b.example.com\n\n" +
+                                big_line +
+                                "\n>From the end\n\nFrom c@d Sat Nov 21 10:01:00 2026\n" + m2);
+    const auto got = read_all((t.path() / "box").string());
     REQUIRE(got.size() == 2);
     CHECK(got[0].raw == m1);
     CHECK(got[1].raw == m2);
 
     SECTION("max_size cuts and flags, the size stays the full size") {
-        const auto cut = read_all((t.path / "box").string(), {false, 1000});
+        const auto cut = read_all((t.path() / "box").string(), {false, 1000});
         REQUIRE(cut.size() == 2);
         CHECK(cut[0].too_large);
         CHECK(cut[0].raw.size() == 1000);
@@ -157,13 +143,13 @@ TEST_CASE("mbox: messages and lines larger than the read chunk", "[mailbox]") {
 
 TEST_CASE("a file that does not start with From is one message", "[mailbox]") {
     TempDir t;
-    write(t.path / "msg", "From: a@b.example.com\n\nbody\n");
+    write(t.path() / "msg", "From: a@b.example.com\n\nbody\n");
     Kind kind{};
-    const auto got = read_all((t.path / "msg").string(), {}, &kind);
+    const auto got = read_all((t.path() / "msg").string(), {}, &kind);
     CHECK(kind == Kind::file);
     REQUIRE(got.size() == 1);
     CHECK(got[0].raw == "From: a@b.example.com\n\nbody\n");
-    CHECK(got[0].source == "file:" + (t.path / "msg").string());
+    CHECK(got[0].source == "file:" + (t.path() / "msg").string());
 }
 
 TEST_CASE("Maildir: new/ in name order, --all adds unseen cur/, never tmp/", "[mailbox]") {
@@ -243,7 +229,7 @@ TEST_CASE("Maildir: more than a slab's bytes of files, all in order and whole", 
 
 TEST_CASE("sources that are not there or not mail", "[mailbox]") {
     TempDir t;
-    fs::create_directories(t.path / "plain");
+    fs::create_directories(t.path() / "plain");
     const auto code = [](const std::string& source) {
         try {
             Reader r({source}, {});
@@ -252,8 +238,8 @@ TEST_CASE("sources that are not there or not mail", "[mailbox]") {
         }
         return swd::Exit::ok;
     };
-    CHECK(code((t.path / "missing").string()) == swd::Exit::config);
-    CHECK(code((t.path / "plain").string()) == swd::Exit::config);
+    CHECK(code((t.path() / "missing").string()) == swd::Exit::config);
+    CHECK(code((t.path() / "plain").string()) == swd::Exit::config);
 }
 
 TEST_CASE("seen_path: into cur/ with S (and F), existing flags kept in order", "[mailbox]") {

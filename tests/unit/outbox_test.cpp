@@ -8,6 +8,7 @@
 
 #include "libcore/mail.hpp"
 #include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
-// Helpers for the package, installer and queue tests: temporary directories, files, package
-// directories with a correct manifest, and tarballs built byte by byte (so hostile ones can be
-// made too).
+// Helpers for the package, installer and queue tests: files, package directories with a correct
+// manifest, and tarballs built byte by byte (so hostile ones can be made too); with them
+// temp_dir.hpp, for the temporary directories they are made in.
 #pragma once
 
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "libcore/beneath.hpp"
-#include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 namespace swd::test {
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "libcore/error.hpp"
+#include "temp_dir.hpp"
 
 using swd::Exit;
 using swd::process::Command;
@@ -294,12 +295,10 @@ TEST_CASE("run throws a config error when the program cannot be started", "[proc
     CHECK_THROWS_WITH(run(missing),
                       "cannot run 'swd-no-such-program-here': No such file or directory");
 
-    const auto plain_file =
-        std::filesystem::temp_directory_path() / ("swd-process-test-" + std::to_string(::getpid()));
-    std::ofstream(plain_file) << "not a program\n";
-    const Command not_exec = command({plain_file.string()});
-    CHECK_THROWS_WITH(run(not_exec), "cannot run '" + plain_file.string() + "': Permission denied");
-    std::filesystem::remove(plain_file);
+    const swd::test::TempDir dir;
+    const auto plain_file = dir.write("not-a-program", "not a program\n");
+    const Command not_exec = command({plain_file});
+    CHECK_THROWS_WITH(run(not_exec), "cannot run '" + plain_file + "': Permission denied");
 
     CHECK(error_code([] { run(Command{}); }) == Exit::config);
 

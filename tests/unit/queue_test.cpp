@@ -10,6 +10,7 @@
 #include "libcore/queue_run.hpp"
 #include "libcore/queue_transport.hpp"
 #include "pkg_fixture.hpp"
+#include "smtp_server.hpp"
 
 namespace {
 

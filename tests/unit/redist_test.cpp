@@ -16,6 +16,7 @@
 #include "libcore/redist_store.hpp"
 #include "libcore/state.hpp"
 #include "libcore/ticket_store.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -23,15 +24,7 @@ namespace fs = std::filesystem;
 using namespace swd::redist;
 using swd::timeutil::parse_rfc3339;
 using Words = std::vector<std::string>;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string t = (fs::temp_directory_path() / "swd-redist-test.XXXXXX").string();
-        path = ::mkdtemp(t.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using swd::test::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
@@ -204,7 +197,7 @@ TEST_CASE("the display quotes control characters away", "[redist]") {
 TEST_CASE("log files: rotations oldest first, searched newest first, older files never opened",
           "[redist]") {
     TempDir dir;
-    const auto log = dir.path / "distribution.log";
+    const auto log = dir.path() / "distribution.log";
     const std::string received =
         "ts=2026-11-20T08:00:00Z dist=D-1 event=received origin=m packages=pkg-a-1.2 "
         "targets=pos-1,pos-2 cmd=\"swd-queue submit --dist D-1 --package pkg-a-1.2 --target "
@@ -213,8 +206,8 @@ TEST_CASE("log files: rotations oldest first, searched newest first, older files
     for (int i = 0; i < 2000; ++i)
         noise += "ts=2026-11-20T09:00:00Z dist=D-" + std::to_string(100 + i) +
                  " event=result target=x package=p result=success\n";
-    write_gz(dir.path / "distribution.log.2.gz", noise + received + noise);
-    write(dir.path / "distribution.log.1",
+    write_gz(dir.path() / "distribution.log.2.gz", noise + received + noise);
+    write(dir.path() / "distribution.log.1",
           "ts=2026-11-21T10:00:00Z dist=D-1 event=result request=R-1 target=pos-1 "
           "package=pkg-a-1.2 result=failed failure=connection detail=\"timed out\"\n"
           "garbage \"line\n");
@@ -223,19 +216,19 @@ TEST_CASE("log files: rotations oldest first, searched newest first, older files
           "result=success\n"
           "ts=2026-11-22T10:00:01Z dist=\"D-2\" event=received cmd=\"swd-queue submit --dist "
           "D-2\"\n");
-    write_gz(dir.path / "distribution.log.3.gz", received, true);
-    write(dir.path / "other.log", received);
-    set_mtime(dir.path / "distribution.log.3.gz", "2026-11-01T00:00:00Z");
-    set_mtime(dir.path / "distribution.log.2.gz", "2026-11-20T12:00:00Z");
-    set_mtime(dir.path / "distribution.log.1", "2026-11-21T12:00:00Z");
+    write_gz(dir.path() / "distribution.log.3.gz", received, true);
+    write(dir.path() / "other.log", received);
+    set_mtime(dir.path() / "distribution.log.3.gz", "2026-11-01T00:00:00Z");
+    set_mtime(dir.path() / "distribution.log.2.gz", "2026-11-20T12:00:00Z");
+    set_mtime(dir.path() / "distribution.log.1", "2026-11-21T12:00:00Z");
     set_mtime(log, "2026-11-22T12:00:00Z");
 
     const auto files = rotation_set(log);
     REQUIRE(files.size() == 4);
     CHECK(files[0].path.filename() == "distribution.log.3.gz");
     CHECK(files[3].path.filename() == "distribution.log");
-    CHECK(rotation_set_in(dir.path, "distribution.log").size() == 4);
-    CHECK(rotation_set(dir.path / "missing" / "distribution.log").empty());
+    CHECK(rotation_set_in(dir.path(), "distribution.log").size() == 4);
+    CHECK(rotation_set(dir.path() / "missing" / "distribution.log").empty());
 
     // D-1 failed 2026-11-21 with a lookback of two days: the files from 2026-11-19 on, newest
     // first, until its received line is found (in .2.gz); .3.gz is older than that.
@@ -247,7 +240,8 @@ TEST_CASE("log files: rotations oldest first, searched newest first, older files
     CHECK(stats.files_failed == 0);
     CHECK(stats.lines == 4005);
     REQUIRE(found["D-1"].received);
-    CHECK(found["D-1"].received->where == (dir.path / "distribution.log.2.gz").string() + ":2001");
+    CHECK(found["D-1"].received->where ==
+          (dir.path() / "distribution.log.2.gz").string() + ":2001");
     CHECK(swd::process::split_words(found["D-1"].received->cmd).size() == 10);
     REQUIRE(found["D-1"].results.size() == 2);  // in log order, oldest file first
     CHECK(found["D-1"].results[0].target == "pos-1");
@@ -280,14 +274,14 @@ TEST_CASE("log files: rotations oldest first, searched newest first, older files
     CHECK(all.files_skipped == 0);
     CHECK(found["D-1"].received);
     CHECK(found.count("D-9") == 0);
-    CHECK_THROWS_AS(named_files({(dir.path / "nope").string()}), swd::Error);
+    CHECK_THROWS_AS(named_files({(dir.path() / "nope").string()}), swd::Error);
 }
 
 TEST_CASE("entries, runs and swd-ticket's failed records in the state file", "[redist]") {
     TempDir dir;
     auto schemas = swd::ticket::schemas();
     schemas.push_back(&schema());
-    swd::State st(dir.path / "state.db", schemas);
+    swd::State st(dir.path() / "state.db", schemas);
     CHECK(holds_failures(st.db()));
     st.write([](SQLite::Database& db) {
         db.exec(
@@ -339,6 +333,6 @@ TEST_CASE("entries, runs and swd-ticket's failed records in the state file", "[r
     CHECK(last_run(st.db(), "relay-a") == now);
     CHECK(!last_run(st.db(), "relay-b"));
 
-    swd::State bare(dir.path / "bare.db", {&swd::ids::schema(), &schema()});
+    swd::State bare(dir.path() / "bare.db", {&swd::ids::schema(), &schema()});
     CHECK(!holds_failures(bare.db()));
 }

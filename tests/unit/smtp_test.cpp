@@ -11,6 +11,7 @@
 #include "libcore/error.hpp"
 #include "libcore/mail.hpp"
 #include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 

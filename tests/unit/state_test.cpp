@@ -24,6 +24,7 @@
 #include "libcore/config.hpp"
 #include "libcore/error.hpp"
 #include "libcore/ids.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -31,27 +32,9 @@ using swd::Error;
 using swd::Exit;
 using swd::Schema;
 using swd::State;
+using swd::test::TempDir;
 
 namespace {
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "swd-state-test-XXXXXX").string();
-        if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
 
 /// Sets (or with nullopt unsets) an environment variable for the scope.
 class EnvVar {

@@ -6,7 +6,7 @@
 
 #include "libcore/error.hpp"
 #include "libcore/ticket_store.hpp"
-#include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "libcore/ticket_admin.hpp"
 #include "libcore/ticketing.hpp"
 #include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 using swd::timeutil::parse_rfc3339;
 

@@ -9,7 +9,7 @@
 
 #include "libcore/ticket_admin.hpp"
 #include "libcore/ticket_store.hpp"
-#include "smtp_server.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 

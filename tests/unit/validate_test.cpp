@@ -1,50 +1,24 @@
 #include "libcore/validate.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 #include <string>
 
 #include "libcore/config.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/error.hpp"
 #include "libcore/state.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using swd::Error;
 using swd::Exit;
+using swd::test::TempDir;
 using swd::validate::Reason;
 using swd::validate::Rules;
 using swd::validate::Validator;
 
 namespace {
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "swd-validate-test-XXXXXX").string();
-        if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-    std::string file(const std::string& name, const std::string& text) const {
-        const auto path = (path_ / name).string();
-        std::ofstream(path, std::ios::binary) << text;
-        return path;
-    }
-
-  private:
-    fs::path path_;
-};
 
 template <class F>
 Error caught_error(F&& fn) {
@@ -313,26 +287,26 @@ TEST_CASE("check: hostile values are shown short and on one line", "[validate]")
 
 TEST_CASE("read_list: one entry per line, comments and blanks ignored", "[validate]") {
     TempDir dir;
-    const auto domains = dir.file("domains",
-                                  "# served domains\r\n"
-                                  "East.Example.com\r\n"
-                                  "\n"
-                                  "   west.example.com.   # with a trailing dot\n"
-                                  "*.north.example.com\n"
-                                  ".south.example.com");
+    const auto domains = dir.write("domains",
+                                   "# served domains\r\n"
+                                   "East.Example.com\r\n"
+                                   "\n"
+                                   "   west.example.com.   # with a trailing dot\n"
+                                   "*.north.example.com\n"
+                                   ".south.example.com");
     CHECK(swd::validate::read_list(domains, true) ==
           std::vector<std::string>{"east.example.com", "west.example.com", "north.example.com",
                                    "south.example.com"});
-    const auto nodes = dir.file("nodes", "relay-a\n\tRELAY-B\t\n#relay-c\n");
+    const auto nodes = dir.write("nodes", "relay-a\n\tRELAY-B\t\n#relay-c\n");
     CHECK(swd::validate::read_list(nodes, false) == std::vector<std::string>{"relay-a", "relay-b"});
-    CHECK(swd::validate::read_list(dir.file("empty", "# nothing yet\n"), false).empty());
+    CHECK(swd::validate::read_list(dir.write("empty", "# nothing yet\n"), false).empty());
 
-    const auto bad = dir.file("bad", "relay-a\nrelay b\n");
+    const auto bad = dir.write("bad", "relay-a\nrelay b\n");
     Error e = caught_error([&] { swd::validate::read_list(bad, false); });
     CHECK(e.code() == Exit::config);
     CHECK(std::string(e.what()) ==
           bad + ":2: 'relay b': one entry per line, without blanks inside");
-    const auto dot = dir.file("dot", "example.com\n.\n");
+    const auto dot = dir.write("dot", "example.com\n.\n");
     e = caught_error([&] { swd::validate::read_list(dot, true); });
     CHECK(std::string(e.what()) == dot + ":2: empty domain");
     e = caught_error([&] { swd::validate::read_list((dir.path() / "nope").string(), true); });
@@ -343,9 +317,9 @@ TEST_CASE("read_list: one entry per line, comments and blanks ignored", "[valida
 TEST_CASE("load_rules: files from flags or [validate], else the device inventory", "[validate]") {
     TempDir dir;
     const auto state_path = (dir.path() / "state.db").string();
-    const auto domains = dir.file("domains", "east.example.com\n");
-    const auto nodes = dir.file("nodes", "relay-a\n");
-    const auto other_nodes = dir.file("other-nodes", "relay-x\n");
+    const auto domains = dir.write("domains", "east.example.com\n");
+    const auto nodes = dir.write("nodes", "relay-a\n");
+    const auto other_nodes = dir.write("other-nodes", "relay-x\n");
     const auto config = swd::Config::parse(
         "[validate]\nnodes = \"" + other_nodes + "\"\nreply_patterns = [\"^antw:\"]\n", "swd.toml",
         swd::validate::config_keys());
