@@ -68,7 +68,7 @@ TEST_CASE("a worker's exception comes back from join", "[channel]") {
     CHECK_NOTHROW(w.join());  // once
 }
 
-TEST_CASE("a worker takes no SIGINT or SIGTERM; the thread that made it does", "[channel]") {
+TEST_CASE("a worker takes no SIGINT or SIGTERM, the thread that made it does", "[channel]") {
     std::atomic<int> blocked{-1};
     swd::Worker w([&] {
         sigset_t mask;

@@ -64,7 +64,7 @@ Snapshot snap(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("install places files with modes; a second install changes nothing", "[installer]") {
+TEST_CASE("install places files with modes, a second install changes nothing", "[installer]") {
     Fixture f;
     const auto p =
         f.make("pkg-a", "1.2",
@@ -222,7 +222,7 @@ TEST_CASE("paths that escape the root through links are refused before anything 
     CHECK(read_file(f.root / "usr/lib/libx.so") == "elf\n");
 }
 
-TEST_CASE("scripts run as argv with the package's environment; a failure rolls back",
+TEST_CASE("scripts run as argv with the package's environment, a failure rolls back",
           "[installer]") {
     Fixture f;
     write_file(f.pkgs / "s-1/scripts/note.sh",

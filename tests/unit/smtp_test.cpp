@@ -163,7 +163,7 @@ TEST_CASE("sendmail: argv without a shell, exit 75 retried, others permanent", "
     CHECK(r.detail.find("missing") != std::string::npos);
 }
 
-TEST_CASE("a bare sendmail: is /usr/sbin/sendmail; URLs that cannot work are refused", "[smtp]") {
+TEST_CASE("a bare sendmail: is /usr/sbin/sendmail, URLs that cannot work are refused", "[smtp]") {
     const auto load = [](const std::string& url) {
         return swd::smtp::settings_from(swd::Config::parse("[smtp]\nurl = \"" + url + "\"\n",
                                                            "t.toml", swd::common_config_keys()));

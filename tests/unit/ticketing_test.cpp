@@ -128,7 +128,7 @@ TEST_CASE("a ticket when the count meets the failure type's threshold", "[ticket
     CHECK(r.created.size() == 1);
 }
 
-TEST_CASE("alerts outside the window do not count; the alerts' own times do", "[ticketing]") {
+TEST_CASE("alerts outside the window do not count, the alerts' own times do", "[ticketing]") {
     Fixture f;
     // Timeout: threshold 3 in 24 h. Spaced 13 h apart, never three within 24 h.
     std::vector<Alert> a;
@@ -153,7 +153,7 @@ TEST_CASE("a repeated alert id is a duplicate", "[ticketing]") {
     CHECK(f.tickets()[0].count == 1);
 }
 
-TEST_CASE("outages: no ticket, no update; dropped alerts leave the counts", "[ticketing]") {
+TEST_CASE("outages: no ticket, no update, dropped alerts leave the counts", "[ticketing]") {
     Fixture f;
     f.state.write([&](SQLite::Database& db) {
         swd::ticket::add_outage(db, {"pos-1", t0 + 10h, t0 + 20h, "maintenance"}, t0);
@@ -291,7 +291,7 @@ TEST_CASE("a dry run shows the tickets and changes nothing", "[ticketing]") {
     CHECK(swd::ticket::alert_records(f.state.db(), {}).empty());
 }
 
-TEST_CASE("alert records: time, then date, then now; type and fields checked", "[ticketing]") {
+TEST_CASE("alert records: time, then date, then now, type and fields checked", "[ticketing]") {
     simdjson::dom::parser parser;
     std::string why;
     const auto now = t0 + 1h;
