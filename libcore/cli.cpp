@@ -32,7 +32,7 @@ void install_signal_handlers() {
 
 void setup_logging(const std::string& name, const CommonOptions& common) {
     auto logger =
-        std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_st>());
     logger->set_pattern(name + ": %v");
     spdlog::level::level_enum level = spdlog::level::warn;
     if (common.quiet)

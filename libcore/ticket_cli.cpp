@@ -3,9 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <functional>
-#include <utility>
 
-#include "libcore/channel.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/error.hpp"
 #include "libcore/format.hpp"
@@ -96,10 +94,13 @@ bool each_record(const std::vector<std::string>& inputs, F&& fn) {
 Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, TimePoint now) {
     Processor processor(state, s, now);
     RecordOutput out(tool.format(), ticket_columns);
+    std::vector<Alert> batch;
+    batch.reserve(static_cast<std::size_t>(s.batch));
     BatchResult total;
     outbox::Report pages;
     std::size_t alerts = 0;
-    const auto work = [&](const std::vector<Alert>& batch) {
+    const auto flush = [&] {
+        if (batch.empty()) return;
         alerts += batch.size();
         if (tool.common().dry_run) {
             BatchResult r;
@@ -130,48 +131,17 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
                 pages.failed += d.failed;
             }
         }
+        batch.clear();
     };
-    // This thread reads and parses; a worker stores and decides, a batch at a time, while the
-    // next batch is parsed. Two batches at most wait between them. SIGINT and SIGTERM stop the
-    // reading; the worker finishes the batches already read.
-    const auto size = static_cast<std::size_t>(s.batch);
-    Channel<std::vector<Alert>> parsed(2);
-    Worker worker([&] {
-        try {
-            while (auto batch = parsed.pop())
-                work(*batch);
-        } catch (...) {
-            parsed.close();  // the reader stops at its next batch
-            throw;
-        }
-        parsed.close();
+    const bool bad = each_record(opt.inputs, [&](const jsonl::Item& item, std::string& why) {
+        auto alert = parse_alert(item.doc, now, why);
+        if (!alert) return false;
+        batch.push_back(std::move(*alert));
+        if (batch.size() >= static_cast<std::size_t>(s.batch)) flush();
+        return true;
     });
-    struct WorkerStopped {};
-    bool bad = false;
-    try {
-        std::vector<Alert> batch;
-        batch.reserve(size);
-        bad = each_record(opt.inputs, [&](const jsonl::Item& item, std::string& why) {
-            if (worker.failed()) throw WorkerStopped{};
-            auto alert = parse_alert(item.doc, now, why);
-            if (!alert) return false;
-            batch.push_back(std::move(*alert));
-            if (batch.size() >= size) {
-                if (!parsed.push(std::exchange(batch, {}))) throw WorkerStopped{};
-                batch.reserve(size);
-            }
-            return true;
-        });
-        // Interrupted, what was read is still stored: from a pipe it could not be read again.
-        if (!batch.empty()) parsed.push(std::move(batch));
-    } catch (const WorkerStopped&) {
-        // The worker's own exception says why (join, below).
-    } catch (...) {
-        parsed.close();
-        throw;
-    }
-    parsed.close();
-    worker.join();
+    // Interrupted, what was read is still stored: from a pipe it could not be read again.
+    flush();
     out.finish();
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
                  alerts, total.created.size(), total.updated, total.counted, total.suppressed,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# swd-ticket process reads on one thread and stores on another. Fed by a pipe that goes silent:
-# SIGINT stops it at once (exit 7), and every alert read before the signal is stored, the part
-# batch too (a pipe cannot be read again). When storing fails (the state file lost its alert
-# table to another process), the tool stops reading at the next record and says why, exit 4.
+# swd-ticket process fed by a pipe that goes silent: SIGINT stops it at once (exit 7), and every
+# alert read before the signal is stored, the part batch too (a pipe cannot be read again). When
+# storing fails (the state file lost its alert table to another process), it stops and says
+# why in one line, exit 4.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 . "$SRC/tests/cli/ticket/setup.sh"
 sed -i 's/^\[ticket\]$/[ticket]\nbatch = 50/' "$SWD_CONFIG"
@@ -55,7 +55,7 @@ shape='SELECT device, failure, count, first_at, last_at FROM tickets ORDER BY 1,
 assert_eq "$(sqlite3 one.db "$shape")" "$(sqlite3 "$T/state.db" "$shape")" "tickets"
 SWD_STATE=$T/state.db
 
-# Storing fails in the middle: the reader stops at its next record, one line says why.
+# Storing fails in the middle: it stops there, and one line says why.
 cp empty.db "$SWD_STATE"
 rm -f "$SWD_STATE-wal" "$SWD_STATE-shm"
 mkfifo feed2
