@@ -62,14 +62,15 @@ struct LineReader::Impl {
         throw Error(code, name + ": " + why);
     }
 
-    /// read(2) that retries on EINTR, unless SIGINT or SIGTERM came (a read waiting on a silent
-    /// pipe must not keep the tool from stopping); returns 0 at the end of the input.
+    /// read(2) that retries on EINTR; returns 0 at the end of the input. SIGINT or SIGTERM end
+    /// the input there: a read waiting on a silent pipe must not keep the tool from stopping
+    /// (the tool then exits with Exit::interrupted).
     std::size_t read_some(void* dst, std::size_t size) const {
         for (;;) {
             ssize_t n = ::read(fd, dst, size);
             if (n >= 0) return static_cast<std::size_t>(n);
             if (errno != EINTR) fail(Exit::partial, errno_text(errno));
-            if (interrupted()) fail(Exit::interrupted, "interrupted");
+            if (interrupted()) return 0;
         }
     }
 
