@@ -53,8 +53,7 @@ struct Processor::Impl {
     std::string now_text;
     SQLite::Database& db;
     SQLite::Statement insert, failed, any_outage, outage, open, count, window, candidates, attach,
-        free_alerts, attach_one, recount, move_window, set_action, new_ticket;
-    std::vector<std::string> to_attach;  ///< reused by gather()
+        attach_range, recount, move_window, set_action, new_ticket;
     /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
     std::optional<ids::Sequence> ticket_ids;
     devices::Finder devices;
@@ -118,10 +117,10 @@ struct Processor::Impl {
                  "last_at = max(last_at, ?3), dirty = 1, updates = updates + ?1, "
                  "closed = CASE WHEN ?4 THEN NULL ELSE closed END, "
                  "reopened = reopened + ?4 WHERE id = ?5"),
-          free_alerts(db,
-                      "SELECT id FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND "
-                      "at > ?3 AND counted = 1 AND outage = 0 AND ticket IS NULL"),
-          attach_one(db, "UPDATE ticket_alerts SET ticket = ?2 WHERE id = ?1"),
+          attach_range(db,
+                       "UPDATE ticket_alerts SET ticket = ?1 WHERE device = ?2 AND "
+                       "failure = ?3 AND at > ?4 AND counted = 1 AND outage = 0 AND "
+                       "ticket IS NULL"),
           recount(db,
                   "UPDATE tickets SET (count, first_at, last_at) = (SELECT count(*), min(at), "
                   "max(at) FROM ticket_alerts WHERE device = ?2 AND failure = ?3 AND at > ?4 "
@@ -282,21 +281,12 @@ struct Processor::Impl {
 
     /// Attaches every free counted alert after `window_start` to the ticket and recounts it.
     void gather(const Alert& a, const std::string& ticket, std::int64_t window_start) {
-        // One row per statement: an UPDATE of many rows would open a statement journal.
-        to_attach.clear();
-        free_alerts.reset();
-        free_alerts.bindNoCopy(1, a.device);
-        free_alerts.bindNoCopy(2, a.failure);
-        free_alerts.bind(3, window_start);
-        while (free_alerts.executeStep())
-            to_attach.push_back(free_alerts.getColumn(0).getString());
-        free_alerts.reset();
-        for (const std::string& id : to_attach) {
-            attach_one.reset();
-            attach_one.bindNoCopy(1, id);
-            attach_one.bindNoCopy(2, ticket);
-            attach_one.exec();
-        }
+        attach_range.reset();
+        attach_range.bindNoCopy(1, ticket);
+        attach_range.bindNoCopy(2, a.device);
+        attach_range.bindNoCopy(3, a.failure);
+        attach_range.bind(4, window_start);
+        attach_range.exec();
         recount.reset();
         recount.bindNoCopy(1, ticket);
         recount.bindNoCopy(2, a.device);
