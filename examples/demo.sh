@@ -182,6 +182,8 @@ for n in 1 2 3 4 5 6; do
 done
 if [[ $all_ok == 1 && $open_failed == 0 ]]; then
     echo; echo "Every endpoint holds both packages; every failed job is resolved."
+    echo "Shown: swd-ingest, swd-validate, swd-ticket, swd-queue, swd-redist (the whole main job)."
+    echo "Not built yet: swd-scan, swd-fingerprint, swd-rollout (patch discovery, staged rollouts)."
 else
     echo; echo "demo: the loop did not close (see above)" >&2
     exit 1

@@ -42,6 +42,19 @@ assert not left, left
 PYEOF
 
 assert_contains demo.out "Every endpoint holds both packages; every failed job is resolved."
+# It says which tools it shows and which are not built yet, matching the README's tool list.
+for tool in $(ls "$SWD_BIN_DIR" | grep '^swd-' | grep -v unit-tests); do
+    grep -q "^Shown: .*$tool" demo.out || fail "the demo does not say it shows $tool"
+done
+for tool in swd-scan swd-fingerprint swd-rollout; do
+    if [[ -x $SWD_BIN_DIR/$tool ]]; then
+        grep -q "^Not built yet: .*$tool" demo.out && fail "the demo calls $tool not built"
+    else
+        grep -q "^Not built yet: .*$tool" demo.out || fail "the demo does not say $tool is not built"
+        grep -q "| $tool.*planned" "$SRC/README.md" || grep -q "$tool.*| planned" "$SRC/README.md" ||
+            fail "README does not mark $tool planned"
+    fi
+done
 dist=$(sed -n 's/^\$ swd-queue submit --dist \(D-[0-9]*-0042\) .*/\1/p' demo.out)
 [[ $dist =~ ^D-[0-9]{8}-0042$ ]] || fail "the demo's distribution id: [$dist]"
 # The rebuilt command, not the demo's echo of the original submit: exactly these words.
