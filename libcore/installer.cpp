@@ -431,42 +431,52 @@ struct Planner {
     Journal& j;
     std::set<std::string> dirs_seen;
 
-    // Notes the missing directories of the physical backup directory `parts`.
-    void note_backup_dirs(const std::vector<std::string>& parts) {
+    // The prefixes of the physical path `parts` from the first one that does not exist on:
+    // existing(path, st) is called for each prefix that exists before it, missing(path) for it
+    // and every prefix after it.
+    template <class Existing, class Missing>
+    void missing_prefixes(const std::vector<std::string>& parts, Existing existing,
+                          Missing missing) {
         std::vector<std::string> prefix;
-        bool missing = false;
+        bool absent = false;
         for (const auto& p : parts) {
             prefix.push_back(p);
             const auto path = beneath::join(prefix);
-            if (!missing) {
+            if (!absent) {
                 struct stat st {};
-                if (beneath::stat_at(root, path, st)) continue;
-                missing = true;
+                if (beneath::stat_at(root, path, st)) {
+                    existing(path, st);
+                    continue;
+                }
+                absent = true;
             }
-            if (std::find(j.backup_dirs.begin(), j.backup_dirs.end(), path) == j.backup_dirs.end())
-                j.backup_dirs.push_back(path);
+            missing(path);
         }
+    }
+
+    // Notes the missing directories of the physical backup directory `parts`.
+    void note_backup_dirs(const std::vector<std::string>& parts) {
+        missing_prefixes(
+            parts, [](const std::string&, const struct stat&) {},
+            [&](const std::string& path) {
+                if (std::find(j.backup_dirs.begin(), j.backup_dirs.end(), path) ==
+                    j.backup_dirs.end())
+                    j.backup_dirs.push_back(path);
+            });
     }
 
     // Appends "absent" entries for the missing directories of the physical path `parts`.
     void missing_dirs(const std::vector<std::string>& parts) {
-        std::vector<std::string> prefix;
-        bool missing = false;
-        for (const auto& p : parts) {
-            prefix.push_back(p);
-            const auto path = beneath::join(prefix);
-            if (!missing) {
-                struct stat st {};
-                if (beneath::stat_at(root, path, st)) {
-                    if (!S_ISDIR(st.st_mode))
-                        throw Fail("package", "'" + path + "' is not a directory");
-                    continue;
-                }
-                missing = true;
-            }
-            if (dirs_seen.insert(path).second)
-                j.dirs.push_back(DirEntry{path, "absent", 0, {}, {}, {}});
-        }
+        missing_prefixes(
+            parts,
+            [](const std::string& path, const struct stat& st) {
+                if (!S_ISDIR(st.st_mode))
+                    throw Fail("package", "'" + path + "' is not a directory");
+            },
+            [&](const std::string& path) {
+                if (dirs_seen.insert(path).second)
+                    j.dirs.push_back(DirEntry{path, "absent", 0, {}, {}, {}});
+            });
     }
 
     void directory(const package::Directory& d) {

@@ -7,18 +7,7 @@
 # reported and left open; a run that finds nothing exits 1.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-[smtp]
-url = "smtp://127.0.0.1:$(free_port)"
-EOF
-log=$T/log/distribution.log
+. "$SRC/tests/cli/redist/setup.sh"
 desk=$T/desk.db
 swd-queue packages add "$SRC/examples/packages/pkg-a-1.2" >/dev/null
 swd-queue targets add pos-1 pos-2 pos-3 --transport "local:$T/ep/{target}" >/dev/null

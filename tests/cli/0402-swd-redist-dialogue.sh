@@ -5,18 +5,7 @@
 # unterminated quote), a; then q in a second session. What was approved is queued exactly as shown; nothing else is.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-[smtp]
-url = "smtp://127.0.0.1:$(free_port)"
-EOF
-log=$T/log/distribution.log
+. "$SRC/tests/cli/redist/setup.sh"
 swd-queue packages add "$SRC/examples/packages/pkg-a-1.2" "$SRC/examples/packages/pkg-b-3.4" >/dev/null
 swd-queue targets add pos-1 pos-2 --transport "local:$T/ep/{target}" >/dev/null
 for n in 1 2 3 4 5 6; do

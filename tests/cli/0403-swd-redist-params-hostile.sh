@@ -6,17 +6,7 @@
 # garbage log lines, an unreadable logged command, a hostile log directory name.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-[smtp]
-url = "smtp://127.0.0.1:$(free_port)"
-EOF
+. "$SRC/tests/cli/redist/setup.sh"
 
 # A: through swd-queue in-process, into the installer's environment (SWD_PARAMS). swd-queue
 # takes per-target parameters of any character but ',' and control characters, and a blank in

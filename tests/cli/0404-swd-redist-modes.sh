@@ -5,18 +5,7 @@
 # ORIGINAL; records of another server are skipped; --format table; bad options.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-[smtp]
-url = "smtp://127.0.0.1:$(free_port)"
-EOF
-log=$T/log/distribution.log
+. "$SRC/tests/cli/redist/setup.sh"
 swd-queue packages add "$SRC/examples/packages/pkg-a-1.2" >/dev/null
 swd-queue targets add pos-1 pos-2 --transport "local:$T/ep/{target}" >/dev/null
 swd-queue submit --dist D-1 --package pkg-a-1.2 --target pos-1:replace --target pos-2 \

@@ -6,15 +6,7 @@
 # --log B finds jobs in exactly those files.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-EOF
+. "$SRC/tests/cli/redist/setup.sh"
 ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 received() {  # TS DIST: the received line of a distribution of pkg-a-1.2 to pos-1 and pos-2
     printf 'ts=%s dist=%s event=received origin=master-1 packages=pkg-a-1.2 targets=pos-1,pos-2 cmd="swd-queue submit --dist %s --package pkg-a-1.2 --target pos-1:replace --target pos-2"\n' \

@@ -6,16 +6,7 @@
 # new command, the packages, each recipient with why, and those left out with why.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-EOF
-log=$T/log/distribution.log
+. "$SRC/tests/cli/redist/setup.sh"
 ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 mkdir -p log
 t0=$(ago '50 minutes') t1=$(ago '40 minutes') t2=$(ago '30 minutes') t3=$(ago '20 minutes')

@@ -5,15 +5,7 @@
 # more is issued.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/log/distribution.log"
-server = "relay-a"
-[alerts]
-to = ["service-center@example.com"]
-EOF
+. "$SRC/tests/cli/redist/setup.sh"
 ago() { date -u -d "$1 ago" +%Y-%m-%dT%H:%M:%SZ; }
 mkdir -p log
 for n in 1 2 3; do
