@@ -70,7 +70,8 @@ class Finisher {
           latest_(db,
                   "SELECT coalesce(package, ''), coalesce(server, ''), coalesce(dist, ''), "
                   "coalesce(detail, ''), coalesce(location, ''), coalesce(region, '') "
-                  "FROM ticket_alerts WHERE device = ? AND failure = ? AND ticket = ? "
+                  "FROM ticket_alerts WHERE key = (SELECT key FROM ticket_keys WHERE device = ? "
+                  "AND failure = ?) AND ticket = ? "
                   "ORDER BY at DESC, id DESC LIMIT 1"),
           store_(db,
                  "UPDATE tickets SET stage = ?, held_until = ?, center = ?, rcpts = ?, "

@@ -125,8 +125,8 @@ Ticket ticket_row(SQLite::Statement& q) {
 }
 
 constexpr const char* alerts_sql =
-    "SELECT id, at FROM ticket_alerts WHERE device = ? AND failure = ? AND at > ? AND "
-    "ticket = ? ORDER BY at, id";
+    "SELECT id, at FROM ticket_alerts WHERE key = (SELECT key FROM ticket_keys WHERE "
+    "device = ? AND failure = ?) AND at > ? AND ticket = ? ORDER BY at, id";
 
 void load_alerts(SQLite::Statement& q, Ticket& t, std::int64_t window_start) {
     q.reset();
@@ -231,6 +231,32 @@ const Schema& schema() {
             // cost swd-ticket process more than a whole scan costs the rare queries by server
             // (swd-ticket failed --server, swd-redist).
             "DROP INDEX ticket_failed_server;",
+            // Version 3: alerts in arrival order, their window index keyed by a number per
+            // device and failure type (ticket_keys). The index of text keys, holding the ticket
+            // too, was rewritten at a random place for every alert and each attachment; the
+            // integer index is a third of its size and a ticket's alerts are found through it.
+            "CREATE TABLE ticket_keys(key INTEGER PRIMARY KEY, device TEXT NOT NULL, "
+            "failure TEXT NOT NULL, UNIQUE(device, failure));"
+            "INSERT INTO ticket_keys(device, failure) SELECT DISTINCT device, failure "
+            "FROM ticket_alerts ORDER BY device, failure;"
+            "CREATE TABLE ticket_alerts_v3(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+            "key INTEGER NOT NULL, device TEXT NOT NULL, failure TEXT NOT NULL, "
+            "at INTEGER NOT NULL, counted INTEGER NOT NULL, outage INTEGER NOT NULL, "
+            "action TEXT NOT NULL, ticket TEXT, message_id TEXT, date TEXT, sender TEXT, "
+            "node TEXT, domain TEXT, subject TEXT, failure_text TEXT, dist TEXT, server TEXT, "
+            "package TEXT, location TEXT, region TEXT, detail TEXT, source TEXT, "
+            "processed TEXT NOT NULL);"
+            "INSERT INTO ticket_alerts_v3(id, key, device, failure, at, counted, outage, action, "
+            "ticket, message_id, date, sender, node, domain, subject, failure_text, dist, server, "
+            "package, location, region, detail, source, processed) SELECT a.id, k.key, "
+            "a.device, a.failure, a.at, a.counted, a.outage, a.action, a.ticket, a.message_id, "
+            "a.date, a.sender, a.node, a.domain, a.subject, a.failure_text, a.dist, a.server, "
+            "a.package, a.location, a.region, a.detail, a.source, a.processed "
+            "FROM ticket_alerts a JOIN ticket_keys k USING (device, failure) "
+            "ORDER BY a.processed, a.at, a.id;"
+            "DROP TABLE ticket_alerts;"
+            "ALTER TABLE ticket_alerts_v3 RENAME TO ticket_alerts;"
+            "CREATE INDEX ticket_alerts_window ON ticket_alerts(key, at, counted);",
         },
     };
     return ticket;
@@ -383,7 +409,8 @@ std::vector<std::string> alert_records(SQLite::Database& db, const AlertFilter& 
                         "SELECT id, message_id, date, sender, node, domain, subject, failure, "
                         "failure_text, device, server, dist, package, location, region, detail, "
                         "source, at, action, ticket, counted, outage, processed FROM ticket_alerts "
-                        "WHERE (?1 = '' OR device = ?1) AND (?2 = '' OR action LIKE ?2 || '%') "
+                        "WHERE (?1 = '' OR key IN (SELECT key FROM ticket_keys WHERE "
+                        "device = ?1)) AND (?2 = '' OR action LIKE ?2 || '%') "
                         "AND at >= ?3 AND (?4 = '' OR id = ?4) ORDER BY at, id");
     q.bind(1, ascii_lower(filter.device));
     q.bind(2, filter.action);

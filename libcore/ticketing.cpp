@@ -52,23 +52,28 @@ struct Processor::Impl {
     TimePoint now;
     std::string now_text;
     SQLite::Database& db;
-    SQLite::Statement insert, failed, any_outage, outage, open, count, window, candidates, attach,
-        attach_range, recount, move_window, set_action, new_ticket;
+    SQLite::Statement insert, failed, any_outage, outage, find_key, add_key, open, count, window,
+        candidates, attach, attach_range, recount, move_window, set_action, new_ticket;
     /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
     std::optional<ids::Sequence> ticket_ids;
     devices::Finder devices;
     Thresholds thresholds;
     bool has_outages = false;
     std::unordered_map<std::string, std::string> regions;
-    /// Within a batch this process holds the write lock, so the latest ticket of each device
-    /// and failure can be kept here instead of looked up for every alert (and from one batch
-    /// to the next while no other process wrote to the state file)...
-    std::unordered_map<std::string, std::optional<OpenTicket>> latest;
+    /// A device and failure type: its number in ticket_keys and its latest ticket.
+    struct Key {
+        std::int64_t key = 0;
+        std::optional<OpenTicket> latest;
+    };
+    /// Within a batch this process holds the write lock, so what it knows of each device and
+    /// failure can be kept here instead of looked up for every alert (and from one batch to
+    /// the next while no other process wrote to the state file)...
+    std::unordered_map<std::string, Key> keys;
     /// PRAGMA data_version inside the last committed batch: when the next batch reads the same,
     /// no other connection has committed since, and what is kept above is still true.
     std::optional<std::int64_t> known_version;
     std::int64_t batch_version = 0;
-    std::string key;  ///< reused for looking `latest` up
+    std::string name;  ///< reused for looking `keys` up
     /// ...and the alerts attached to open tickets summed up, written once per ticket.
     struct Attached {
         std::int64_t count = 0, first = 0, last = 0;
@@ -83,10 +88,10 @@ struct Processor::Impl {
           now_text(format_rfc3339(t)),
           db(st.db()),
           insert(db,
-                 "INSERT INTO ticket_alerts(id, device, failure, at, counted, outage, action, "
-                 "ticket, message_id, date, sender, node, domain, subject, failure_text, dist, "
-                 "server, package, location, region, detail, source, processed) VALUES(?, ?, ?, "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "INSERT INTO ticket_alerts(id, key, device, failure, at, counted, outage, "
+                 "action, ticket, message_id, date, sender, node, domain, subject, failure_text, "
+                 "dist, server, package, location, region, detail, source, processed) VALUES(?, "
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT(id) DO NOTHING"),
           failed(db,
                  "INSERT INTO ticket_failed(dist, server, device, package, failed_at, alert) "
@@ -98,33 +103,33 @@ struct Processor::Impl {
           outage(db,
                  "SELECT 1 FROM ticket_outages WHERE device = ?1 AND starts <= ?2 AND "
                  "ends > ?2 LIMIT 1"),
+          find_key(db, "SELECT key FROM ticket_keys WHERE device = ?1 AND failure = ?2"),
+          add_key(db, "INSERT INTO ticket_keys(device, failure) VALUES(?1, ?2) RETURNING key"),
           open(db,
                "SELECT id, closed, window_start, trigger_at FROM tickets WHERE device = ?1 AND "
                "failure = ?2 ORDER BY created DESC, id DESC LIMIT 1"),
           count(db,
-                "SELECT count(*) FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND "
-                "at > ?3 AND at <= ?4 AND counted = 1"),
+                "SELECT count(*) FROM ticket_alerts WHERE key = ?1 AND at > ?2 AND at <= ?3 "
+                "AND counted = 1"),
           window(db,
-                 "SELECT count(*) FILTER (WHERE at <= ?4), count(*) FILTER (WHERE at > ?4) "
-                 "FROM ticket_alerts WHERE device = ?1 AND failure = ?2 AND at > ?3 AND "
-                 "counted = 1"),
+                 "SELECT count(*) FILTER (WHERE at <= ?3), count(*) FILTER (WHERE at > ?3) "
+                 "FROM ticket_alerts WHERE key = ?1 AND at > ?2 AND counted = 1"),
           candidates(db,
-                     "SELECT DISTINCT at FROM ticket_alerts WHERE device = ?1 AND failure = ?2 "
-                     "AND at >= ?3 AND at < ?4 AND counted = 1 AND outage = 0 AND "
-                     "(ticket IS NULL OR ticket = ?5) ORDER BY at"),
+                     "SELECT DISTINCT at FROM ticket_alerts WHERE key = ?1 AND at >= ?2 AND "
+                     "at < ?3 AND counted = 1 AND outage = 0 AND (ticket IS NULL OR ticket = ?4) "
+                     "ORDER BY at"),
           attach(db,
                  "UPDATE tickets SET count = count + ?1, first_at = min(first_at, ?2), "
                  "last_at = max(last_at, ?3), dirty = 1, updates = updates + ?1, "
                  "closed = CASE WHEN ?4 THEN NULL ELSE closed END, "
                  "reopened = reopened + ?4 WHERE id = ?5"),
           attach_range(db,
-                       "UPDATE ticket_alerts SET ticket = ?1 WHERE device = ?2 AND "
-                       "failure = ?3 AND at > ?4 AND counted = 1 AND outage = 0 AND "
-                       "ticket IS NULL"),
+                       "UPDATE ticket_alerts SET ticket = ?1 WHERE key = ?2 AND at > ?3 AND "
+                       "counted = 1 AND outage = 0 AND ticket IS NULL"),
           recount(db,
                   "UPDATE tickets SET (count, first_at, last_at) = (SELECT count(*), min(at), "
-                  "max(at) FROM ticket_alerts WHERE device = ?2 AND failure = ?3 AND at > ?4 "
-                  "AND ticket = ?1) WHERE id = ?1"),
+                  "max(at) FROM ticket_alerts WHERE key = ?2 AND at > ?3 AND ticket = ?1) "
+                  "WHERE id = ?1"),
           move_window(db,
                       "UPDATE tickets SET trigger_at = ?2, window_start = ?3, dirty = 1, "
                       "updates = updates + 1 WHERE id = ?1"),
@@ -153,11 +158,12 @@ struct Processor::Impl {
     }
 
     /// Stores the alert; false when its id was processed before (a duplicate).
-    bool store(const Alert& a, bool counted, bool on_outage, const std::string& action,
-               const std::string& ticket) {
+    bool store(const Alert& a, const Key& k, bool counted, bool on_outage,
+               const std::string& action, const std::string& ticket) {
         insert.reset();
         int i = 0;
         insert.bindNoCopy(++i, a.id);
+        insert.bind(++i, k.key);
         insert.bindNoCopy(++i, a.device);
         insert.bindNoCopy(++i, a.failure);
         insert.bind(++i, secs(a.at));
@@ -206,28 +212,41 @@ struct Processor::Impl {
         return it->second;
     }
 
-    /// The latest ticket of the alert's device and failure, if it is open at the alert's time
-    /// (not closed, or closed less than `reopen` before it).
-    std::optional<OpenTicket>* open_ticket(const Alert& a) {
-        key.assign(a.device);
-        key += '\0';
-        key += a.failure;
-        auto it = latest.find(key);
-        if (it == latest.end()) {
-            std::optional<OpenTicket> t;
+    /// The alert's device and failure type: its number (made when it is new) and latest ticket.
+    Key& key_of(const Alert& a) {
+        name.assign(a.device);
+        name += '\0';
+        name += a.failure;
+        auto it = keys.find(name);
+        if (it == keys.end()) {
+            Key k;
+            find_key.reset();
+            find_key.bindNoCopy(1, a.device);
+            find_key.bindNoCopy(2, a.failure);
+            if (find_key.executeStep()) {
+                k.key = find_key.getColumn(0).getInt64();
+            } else {
+                add_key.reset();
+                add_key.bindNoCopy(1, a.device);
+                add_key.bindNoCopy(2, a.failure);
+                add_key.executeStep();
+                k.key = add_key.getColumn(0).getInt64();
+                add_key.reset();
+            }
+            find_key.reset();
             open.reset();
             open.bindNoCopy(1, a.device);
             open.bindNoCopy(2, a.failure);
             if (open.executeStep()) {
                 std::optional<std::int64_t> closed;
                 if (!open.getColumn(1).isNull()) closed = open.getColumn(1).getInt64();
-                t.emplace(open.getColumn(0).getString(), closed, open.getColumn(2).getInt64(),
-                          open.getColumn(3).getInt64());
+                k.latest.emplace(open.getColumn(0).getString(), closed,
+                                 open.getColumn(2).getInt64(), open.getColumn(3).getInt64());
             }
             open.reset();
-            it = latest.emplace(key, std::move(t)).first;
+            it = keys.emplace(name, std::move(k)).first;
         }
-        return &it->second;
+        return it->second;
     }
 
     bool is_open(const OpenTicket& t, std::int64_t at) const {
@@ -249,12 +268,11 @@ struct Processor::Impl {
         attached.clear();
     }
 
-    std::int64_t count_in(const Alert& a, std::int64_t end, timeutil::Duration w) {
+    std::int64_t count_in(const Key& k, std::int64_t end, timeutil::Duration w) {
         count.reset();
-        count.bindNoCopy(1, a.device);
-        count.bindNoCopy(2, a.failure);
-        count.bind(3, end - w.count());
-        count.bind(4, end);
+        count.bind(1, k.key);
+        count.bind(2, end - w.count());
+        count.bind(3, end);
         count.executeStep();
         const std::int64_t n = count.getColumn(0).getInt64();
         count.reset();
@@ -263,35 +281,32 @@ struct Processor::Impl {
 
     /// The earliest time in [from, to) of a counted alert (not on outage, free or already in
     /// `ticket`) whose window meets the limit.
-    std::optional<std::int64_t> earliest_trigger(const Alert& a, std::int64_t from, std::int64_t to,
+    std::optional<std::int64_t> earliest_trigger(const Key& k, std::int64_t from, std::int64_t to,
                                                  const Limit& lim, const std::string& ticket) {
         std::vector<std::int64_t> times;
         candidates.reset();
-        candidates.bindNoCopy(1, a.device);
-        candidates.bindNoCopy(2, a.failure);
-        candidates.bind(3, from);
-        candidates.bind(4, to);
-        candidates.bindNoCopy(5, ticket);
+        candidates.bind(1, k.key);
+        candidates.bind(2, from);
+        candidates.bind(3, to);
+        candidates.bindNoCopy(4, ticket);
         while (candidates.executeStep())
             times.push_back(candidates.getColumn(0).getInt64());
         for (std::int64_t t : times)
-            if (count_in(a, t, lim.window) >= lim.limit) return t;
+            if (count_in(k, t, lim.window) >= lim.limit) return t;
         return std::nullopt;
     }
 
     /// Attaches every free counted alert after `window_start` to the ticket and recounts it.
-    void gather(const Alert& a, const std::string& ticket, std::int64_t window_start) {
+    void gather(const Key& k, const std::string& ticket, std::int64_t window_start) {
         attach_range.reset();
         attach_range.bindNoCopy(1, ticket);
-        attach_range.bindNoCopy(2, a.device);
-        attach_range.bindNoCopy(3, a.failure);
-        attach_range.bind(4, window_start);
+        attach_range.bind(2, k.key);
+        attach_range.bind(3, window_start);
         attach_range.exec();
         recount.reset();
         recount.bindNoCopy(1, ticket);
-        recount.bindNoCopy(2, a.device);
-        recount.bindNoCopy(3, a.failure);
-        recount.bind(4, window_start);
+        recount.bind(2, k.key);
+        recount.bind(3, window_start);
         recount.exec();
     }
 
@@ -303,7 +318,7 @@ struct Processor::Impl {
         set_action.exec();
     }
 
-    std::string create(const Alert& a, std::int64_t trigger, const Limit& lim) {
+    std::string create(const Alert& a, const Key& k, std::int64_t trigger, const Limit& lim) {
         const std::string id = ticket_ids->next();
         const std::int64_t window_start = trigger - lim.window.count();
         const std::string claimed = format_rfc3339(timeutil::now());
@@ -324,7 +339,7 @@ struct Processor::Impl {
              {&a.location, &a.region, &a.package, &a.server, &a.dist, &a.detail})
             new_ticket.bindNoCopy(++i, *v);
         new_ticket.exec();
-        gather(a, id, window_start);
+        gather(k, id, window_start);
         return id;
     }
 
@@ -332,8 +347,9 @@ struct Processor::Impl {
         const std::int64_t at = secs(a.at);
         const std::string at_text = format_rfc3339(a.at);
         const bool out = on_outage(a, at_text);
+        Key& k = key_of(a);
         if (out && s.drop_outage_alerts) {
-            if (!store(a, false, true, "suppressed-outage", "")) {
+            if (!store(a, k, false, true, "suppressed-outage", "")) {
                 ++r.duplicates;
                 return;
             }
@@ -342,12 +358,13 @@ struct Processor::Impl {
             return;
         }
         const Limit lim = thresholds.lookup(a.device, region_of(a), a.failure);
-        std::optional<OpenTicket>& latest_ticket = *open_ticket(a);
+        std::optional<OpenTicket>& latest_ticket = k.latest;
         OpenTicket* ticket =
             latest_ticket && is_open(*latest_ticket, at) ? &*latest_ticket : nullptr;
         const bool reopen = ticket && ticket->closed && at >= *ticket->closed;
         if (!out && ticket && at > ticket->window_start && (at >= ticket->trigger || reopen)) {
-            if (!store(a, true, false, reopen ? ticket->reopened : ticket->updated, ticket->id)) {
+            if (!store(a, k, true, false, reopen ? ticket->reopened : ticket->updated,
+                       ticket->id)) {
                 ++r.duplicates;
                 return;
             }
@@ -365,8 +382,8 @@ struct Processor::Impl {
             return;
         }
         // A device under maintenance gets no ticket and no update, but its alert is counted.
-        const bool suppressed = out && (ticket || count_in(a, at, lim.window) + 1 >= lim.limit);
-        if (!store(a, true, out, suppressed ? "suppressed-outage" : "counted", "")) {
+        const bool suppressed = out && (ticket || count_in(k, at, lim.window) + 1 >= lim.limit);
+        if (!store(a, k, true, out, suppressed ? "suppressed-outage" : "counted", "")) {
             ++r.duplicates;
             return;
         }
@@ -377,7 +394,7 @@ struct Processor::Impl {
             // the threshold met earlier, which moves the ticket's window back over it.
             flush_attached();  // the recount below sets the ticket's count from its alerts
             const auto trigger = earliest_trigger(
-                a, at, std::min(at + lim.window.count(), ticket->trigger), lim, ticket->id);
+                k, at, std::min(at + lim.window.count(), ticket->trigger), lim, ticket->id);
             if (trigger) {
                 ticket->trigger = *trigger;
                 ticket->window_start = *trigger - lim.window.count();
@@ -388,7 +405,7 @@ struct Processor::Impl {
                 move_window.exec();
             }
             if (!trigger && (out || at <= ticket->window_start)) return;
-            gather(a, ticket->id, ticket->window_start);
+            gather(k, ticket->id, ticket->window_start);
             if (!out) {
                 relabel(a, ticket->updated, ticket->id);
                 --r.counted;
@@ -397,10 +414,9 @@ struct Processor::Impl {
             return;
         }
         window.reset();
-        window.bindNoCopy(1, a.device);
-        window.bindNoCopy(2, a.failure);
-        window.bind(3, at - lim.window.count());
-        window.bind(4, at);
+        window.bind(1, k.key);
+        window.bind(2, at - lim.window.count());
+        window.bind(3, at);
         window.executeStep();
         const auto in_window = window.getColumn(0).getInt64();
         const auto later = window.getColumn(1).getInt64();
@@ -410,9 +426,9 @@ struct Processor::Impl {
         if (!out && in_window >= lim.limit)
             trigger = at;
         else if (later > 0)
-            trigger = earliest_trigger(a, at + 1, at + lim.window.count(), lim, "");
+            trigger = earliest_trigger(k, at + 1, at + lim.window.count(), lim, "");
         if (!trigger) return;
-        const std::string id = create(a, *trigger, lim);
+        const std::string id = create(a, k, *trigger, lim);
         latest_ticket = OpenTicket{id, std::nullopt, *trigger - lim.window.count(), *trigger};
         if (!out) {
             relabel(a, "ticket " + id, id);
@@ -431,7 +447,7 @@ struct Processor::Impl {
         known_version.reset();
         batch_version = version;
         if (keep) return;
-        latest.clear();
+        keys.clear();
         regions.clear();
         thresholds = Thresholds::load(db, s);
         any_outage.reset();
