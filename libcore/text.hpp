@@ -9,6 +9,8 @@ namespace swd {
 
 /// `s` with A-Z turned into a-z; every other byte unchanged.
 std::string ascii_lower(std::string_view s);
+/// ascii_lower without a copy.
+void lower_in_place(std::string& s);
 
 /// `s` without the leading and trailing bytes found in `blanks`.
 std::string_view trim(std::string_view s, std::string_view blanks = " \t\r\n\v\f");

@@ -52,7 +52,7 @@ struct Processor::Impl {
     TimePoint now;
     std::string now_text;
     SQLite::Database& db;
-    SQLite::Statement insert, failed, any_outage, outage, find_key, add_key, open, count, window,
+    SQLite::Statement insert, failed, any_outage, outage, find_key, add_key, count, window,
         candidates, attach, attach_range, recount, move_window, set_action, new_ticket;
     /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
     std::optional<ids::Sequence> ticket_ids;
@@ -103,11 +103,12 @@ struct Processor::Impl {
           outage(db,
                  "SELECT 1 FROM ticket_outages WHERE device = ?1 AND starts <= ?2 AND "
                  "ends > ?2 LIMIT 1"),
-          find_key(db, "SELECT key FROM ticket_keys WHERE device = ?1 AND failure = ?2"),
-          add_key(db, "INSERT INTO ticket_keys(device, failure) VALUES(?1, ?2) RETURNING key"),
-          open(db,
-               "SELECT id, closed, window_start, trigger_at FROM tickets WHERE device = ?1 AND "
-               "failure = ?2 ORDER BY created DESC, id DESC LIMIT 1"),
+          find_key(db,
+                   "SELECT k.key, t.id, t.closed, t.window_start, t.trigger_at FROM ticket_keys k "
+                   "LEFT JOIN tickets t ON t.id = (SELECT id FROM tickets WHERE device = ?1 AND "
+                   "failure = ?2 ORDER BY created DESC, id DESC LIMIT 1) WHERE k.device = ?1 AND "
+                   "k.failure = ?2"),
+          add_key(db, "INSERT INTO ticket_keys(device, failure) VALUES(?1, ?2)"),
           count(db,
                 "SELECT count(*) FROM ticket_alerts WHERE key = ?1 AND at > ?2 AND at <= ?3 "
                 "AND counted = 1"),
@@ -225,25 +226,22 @@ struct Processor::Impl {
             find_key.bindNoCopy(2, a.failure);
             if (find_key.executeStep()) {
                 k.key = find_key.getColumn(0).getInt64();
+                if (!find_key.getColumn(1).isNull()) {
+                    std::optional<std::int64_t> closed;
+                    if (!find_key.getColumn(2).isNull()) closed = find_key.getColumn(2).getInt64();
+                    k.latest.emplace(find_key.getColumn(1).getString(), closed,
+                                     find_key.getColumn(3).getInt64(),
+                                     find_key.getColumn(4).getInt64());
+                }
             } else {
+                // A device and failure type seen for the first time: no ticket has it yet.
                 add_key.reset();
                 add_key.bindNoCopy(1, a.device);
                 add_key.bindNoCopy(2, a.failure);
-                add_key.executeStep();
-                k.key = add_key.getColumn(0).getInt64();
-                add_key.reset();
+                add_key.exec();
+                k.key = db.getLastInsertRowid();
             }
             find_key.reset();
-            open.reset();
-            open.bindNoCopy(1, a.device);
-            open.bindNoCopy(2, a.failure);
-            if (open.executeStep()) {
-                std::optional<std::int64_t> closed;
-                if (!open.getColumn(1).isNull()) closed = open.getColumn(1).getInt64();
-                k.latest.emplace(open.getColumn(0).getString(), closed,
-                                 open.getColumn(2).getInt64(), open.getColumn(3).getInt64());
-            }
-            open.reset();
             it = keys.emplace(name, std::move(k)).first;
         }
         return it->second;
@@ -508,12 +506,51 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
             type ? "a '" + std::string(*type) + "' record, not an alert" : "a record without type";
         return std::nullopt;
     }
-    const auto get = [&](std::string_view key) {
-        return std::string(jsonl::get_string(record, key).value_or(""));
+    // The fields an alert keeps, read in one pass over the record. As with a look-up by name,
+    // the first field of a name counts, and only when it is a string.
+    static constexpr std::pair<std::string_view, std::string Alert::*> fields[] = {
+        {"id", &Alert::id},
+        {"device", &Alert::device},
+        {"failure", &Alert::failure},
+        {"message_id", &Alert::message_id},
+        {"date", &Alert::date},
+        {"from", &Alert::from},
+        {"node", &Alert::node},
+        {"domain", &Alert::domain},
+        {"subject", &Alert::subject},
+        {"failure_text", &Alert::failure_text},
+        {"server", &Alert::server},
+        {"dist", &Alert::dist},
+        {"package", &Alert::package},
+        {"location", &Alert::location},
+        {"region", &Alert::region},
+        {"detail", &Alert::detail},
+        {"source", &Alert::source},
     };
     Alert a;
-    a.id = get("id");
-    a.device = ascii_lower(get("device"));
+    std::string_view time;
+    bool seen_time = false;
+    std::uint32_t seen = 0;
+    simdjson::dom::object object;
+    if (record.get(object) == simdjson::SUCCESS) {
+        for (const auto field : object) {
+            std::string_view value;
+            if (field.key == "time") {
+                if (!seen_time && field.value.get(value) == simdjson::SUCCESS) time = value;
+                seen_time = true;
+                continue;
+            }
+            for (std::uint32_t i = 0; i < std::size(fields); ++i) {
+                if (field.key != fields[i].first) continue;
+                if ((seen & (1U << i)) == 0 && field.value.get(value) == simdjson::SUCCESS)
+                    a.*fields[i].second = value;
+                seen |= 1U << i;
+                break;
+            }
+        }
+    }
+    lower_in_place(a.device);
+    lower_in_place(a.failure);
     if (a.id.empty()) {
         why = "alert without an id";
         return std::nullopt;
@@ -522,23 +559,8 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
         why = "alert " + a.id + " names no device";
         return std::nullopt;
     }
-    a.failure = ascii_lower(get("failure"));
     if (a.failure.empty()) a.failure = "other";
-    a.message_id = get("message_id");
-    a.date = get("date");
-    a.from = get("from");
-    a.node = get("node");
-    a.domain = get("domain");
-    a.subject = get("subject");
-    a.failure_text = get("failure_text");
-    a.server = get("server");
-    a.dist = get("dist");
-    a.package = get("package");
-    a.location = get("location");
-    a.region = get("region");
-    a.detail = get("detail");
-    a.source = get("source");
-    if (auto t = timeutil::parse_rfc3339(get("time")))
+    if (auto t = timeutil::parse_rfc3339(time))
         a.at = *t;
     else if (auto d = timeutil::parse_rfc3339(a.date))
         a.at = *d;
