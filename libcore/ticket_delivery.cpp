@@ -284,7 +284,7 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
         TicketReader reader(state.db());
         devices::Finder devices(state.db());
         for (const auto& id : claimed) {
-            auto t = reader.find(id, false);
+            auto t = reader.find(id);
             if (!t || t->status != "new") continue;  // finished meanwhile
             if (settings.diagnostics && t->diagnostics.empty()) {
                 const auto device = devices.find(t->device);
@@ -299,17 +299,14 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
     for (std::size_t i = 0; i < needs.size(); ++i)
         tickets[needs[i]].diagnostics = results[i];
 
+    // The claim keeps other processes from finishing these tickets, so what is finished here is
+    // what the state file holds afterwards.
     state.write([&](SQLite::Database& db) {
         Finisher finisher(db, settings, now);
         for (Ticket& t : tickets)
             finisher.finish(t);
     });
-    std::vector<Ticket> out;
-    out.reserve(tickets.size());
-    TicketReader reader(state.db());
-    for (const Ticket& t : tickets)
-        if (auto done = reader.find(t.id)) out.push_back(std::move(*done));
-    return out;
+    return tickets;
 }
 
 outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now) {

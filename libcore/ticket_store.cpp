@@ -273,14 +273,14 @@ std::optional<Ticket> find_ticket(SQLite::Database& db, const std::string& id) {
 TicketReader::TicketReader(SQLite::Database& db)
     : one_(db, ticket_select() + "WHERE t.id = ?"), alerts_(db, alerts_sql) {}
 
-std::optional<Ticket> TicketReader::find(const std::string& id, bool alerts) {
+std::optional<Ticket> TicketReader::find(const std::string& id) {
     one_.reset();
     one_.bind(1, id);
     if (!one_.executeStep()) return std::nullopt;
     Ticket t = ticket_row(one_);
     const std::int64_t window_start = one_.getColumn(33).getInt64();
     one_.reset();
-    if (alerts) load_alerts(alerts_, t, window_start);
+    load_alerts(alerts_, t, window_start);
     return t;
 }
 

@@ -66,8 +66,8 @@ std::optional<Ticket> find_ticket(SQLite::Database& db, const std::string& id);
 class TicketReader {
   public:
     explicit TicketReader(SQLite::Database& db);
-    /// The ticket; without its alert list when `alerts` is false (cheaper).
-    std::optional<Ticket> find(const std::string& id, bool alerts = true);
+    /// The ticket, with its alert list.
+    std::optional<Ticket> find(const std::string& id);
 
   private:
     SQLite::Statement one_;
