@@ -94,17 +94,19 @@ bool each_record(const std::vector<std::string>& inputs, F&& fn) {
 Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, TimePoint now) {
     Processor processor(state, s, now);
     RecordOutput out(tool.format(), ticket_columns);
-    std::vector<Alert> batch;
-    batch.reserve(static_cast<std::size_t>(s.batch));
+    // The alerts of a batch; the next batch is read into the same ones, reusing their memory.
+    std::vector<Alert> batch(static_cast<std::size_t>(s.batch));
+    std::size_t used = 0;
     BatchResult total;
     outbox::Report pages;
     std::size_t alerts = 0;
     const auto flush = [&] {
-        if (batch.empty()) return;
-        alerts += batch.size();
+        if (used == 0) return;
+        const std::span<const Alert> read(batch.data(), used);
+        alerts += used;
         if (tool.common().dry_run) {
             BatchResult r;
-            for (const auto& t : processor.dry_run(batch, r))
+            for (const auto& t : processor.dry_run(read, r))
                 out.write(ticket_record(t));
             total.duplicates += r.duplicates;
             total.counted += r.counted;
@@ -112,7 +114,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
             total.updated += r.updated;
             total.created.insert(total.created.end(), r.created.begin(), r.created.end());
         } else {
-            const BatchResult r = processor.process(batch);
+            const BatchResult r = processor.process(read);
             total.duplicates += r.duplicates;
             total.counted += r.counted;
             total.suppressed += r.suppressed;
@@ -131,13 +133,11 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
                 pages.failed += d.failed;
             }
         }
-        batch.clear();
+        used = 0;
     };
     const bool bad = each_record(opt.inputs, [&](const jsonl::Item& item, std::string& why) {
-        auto alert = parse_alert(item.doc, now, why);
-        if (!alert) return false;
-        batch.push_back(std::move(*alert));
-        if (batch.size() >= static_cast<std::size_t>(s.batch)) flush();
+        if (!parse_alert(item.doc, now, batch[used], why)) return false;
+        if (++used == batch.size()) flush();
         return true;
     });
     // Interrupted, what was read is still stored: from a pipe it could not be read again.

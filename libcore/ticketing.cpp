@@ -466,7 +466,7 @@ Processor::Processor(State& state, const Settings& settings, TimePoint now)
     : impl_(std::make_unique<Impl>(state, settings, now)) {}
 Processor::~Processor() = default;
 
-BatchResult Processor::process(const std::vector<Alert>& alerts) {
+BatchResult Processor::process(std::span<const Alert> alerts) {
     BatchResult result;
     impl_->state.write([&](SQLite::Database&) {
         result = BatchResult{};
@@ -479,7 +479,7 @@ BatchResult Processor::process(const std::vector<Alert>& alerts) {
     return result;
 }
 
-std::vector<Ticket> Processor::dry_run(const std::vector<Alert>& alerts, BatchResult& result) {
+std::vector<Ticket> Processor::dry_run(std::span<const Alert> alerts, BatchResult& result) {
     SQLite::Database& db = impl_->db;
     std::vector<Ticket> tickets;
     db.exec("BEGIN IMMEDIATE");
@@ -499,12 +499,12 @@ std::vector<Ticket> Processor::dry_run(const std::vector<Alert>& alerts, BatchRe
     return tickets;
 }
 
-std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, std::string& why) {
+bool parse_alert(simdjson::dom::element record, TimePoint now, Alert& a, std::string& why) {
     const auto type = jsonl::get_string(record, "type");
     if (type != "alert") {
         why =
             type ? "a '" + std::string(*type) + "' record, not an alert" : "a record without type";
-        return std::nullopt;
+        return false;
     }
     // The fields an alert keeps, read in one pass over the record. As with a look-up by name,
     // the first field of a name counts, and only when it is a string.
@@ -527,7 +527,8 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
         {"detail", &Alert::detail},
         {"source", &Alert::source},
     };
-    Alert a;
+    for (const auto& field : fields)
+        (a.*field.second).clear();
     std::string_view time;
     bool seen_time = false;
     std::uint32_t seen = 0;
@@ -553,11 +554,11 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
     lower_in_place(a.failure);
     if (a.id.empty()) {
         why = "alert without an id";
-        return std::nullopt;
+        return false;
     }
     if (a.device.empty()) {
         why = "alert " + a.id + " names no device";
-        return std::nullopt;
+        return false;
     }
     if (a.failure.empty()) a.failure = "other";
     if (auto t = timeutil::parse_rfc3339(time))
@@ -566,7 +567,7 @@ std::optional<Alert> parse_alert(simdjson::dom::element record, TimePoint now, s
         a.at = *d;
     else
         a.at = now;
-    return a;
+    return true;
 }
 
 }  // namespace swd::ticket

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,19 +53,20 @@ class Processor {
     /// meet the threshold, a ticket is created holding them. Alerts that arrive out of order
     /// are counted in the windows their times fall in, so the tickets do not depend on how a
     /// stream is split between runs or processes.
-    BatchResult process(const std::vector<Alert>& alerts);
+    BatchResult process(std::span<const Alert> alerts);
 
     /// Like process(), but rolled back: what would happen, with the tickets that would be
     /// created (status "new").
-    std::vector<Ticket> dry_run(const std::vector<Alert>& alerts, BatchResult& result);
+    std::vector<Ticket> dry_run(std::span<const Alert> alerts, BatchResult& result);
 
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
-/// Reads an `alert` record; nullopt (with `why`) when it is not one swd-ticket can use.
-std::optional<Alert> parse_alert(simdjson::dom::element record, timeutil::TimePoint now,
-                                 std::string& why);
+/// Reads an `alert` record into `a`, whose strings are reused (a batch of alerts read again and
+/// again allocates little); false (with `why`) when it is not one swd-ticket can use.
+bool parse_alert(simdjson::dom::element record, timeutil::TimePoint now, Alert& a,
+                 std::string& why);
 
 }  // namespace swd::ticket

@@ -208,8 +208,8 @@ TEST_CASE("one processor over many batches sees what other processes wrote in be
           "[ticketing]") {
     Fixture f;
     Processor p(f.state, f.settings, t0 + 30 * 24h);
-    REQUIRE(p.process({alert(1, "pos-1", "disk", t0)}).created.size() == 1);
-    CHECK(p.process({alert(2, "pos-1", "disk", t0 + 1h)}).updated == 1);
+    REQUIRE(p.process(std::vector{alert(1, "pos-1", "disk", t0)}).created.size() == 1);
+    CHECK(p.process(std::vector{alert(2, "pos-1", "disk", t0 + 1h)}).updated == 1);
     // Another process (its own connection) closes the ticket and starts an outage.
     {
         State other(f.dir.path() / "state.db", swd::ticket::schemas());
@@ -220,14 +220,14 @@ TEST_CASE("one processor over many batches sees what other processes wrote in be
     }
     // Past the reopen window the next alert makes a new ticket, not an update of the closed one;
     // the new outage suppresses pos-2's.
-    auto r = p.process({alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
+    auto r = p.process(std::vector{alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
     CHECK(r.created.size() == 1);
     CHECK(r.updated == 0);
     CHECK(r.suppressed == 1);
     // A batch rolled back (here a dry run) takes what it learned with it.
     swd::ticket::BatchResult dry;
-    CHECK(p.dry_run({alert(5, "pos-3", "disk", t0 + 8h)}, dry).size() == 1);
-    r = p.process({alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
+    CHECK(p.dry_run(std::vector{alert(5, "pos-3", "disk", t0 + 8h)}, dry).size() == 1);
+    r = p.process(std::vector{alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
     CHECK(r.created.size() == 1);
     CHECK(r.updated == 1);
     CHECK(f.tickets().size() == 3);
@@ -284,7 +284,7 @@ TEST_CASE("a dry run shows the tickets and changes nothing", "[ticketing]") {
     Fixture f;
     Processor p(f.state, f.settings, t0);
     swd::ticket::BatchResult r;
-    const auto t = p.dry_run({alert(1, "pos-1", "disk", t0)}, r);
+    const auto t = p.dry_run(std::vector{alert(1, "pos-1", "disk", t0)}, r);
     REQUIRE(t.size() == 1);
     CHECK(t[0].device == "pos-1");
     CHECK(f.tickets().empty());
@@ -295,34 +295,46 @@ TEST_CASE("alert records: time, then date, then now, type and fields checked", "
     simdjson::dom::parser parser;
     std::string why;
     const auto now = t0 + 1h;
-    auto a = swd::ticket::parse_alert(
+    // One Alert read into again and again, as a batch does: each read leaves nothing of the last.
+    swd::ticket::Alert a;
+    REQUIRE(swd::ticket::parse_alert(
         parser.parse(std::string_view(R"({"type":"alert","v":1,"id":"A-1","device":"POS-7",)"
                                       R"("failure":"Disk","date":"2026-11-21T10:00:00Z",)"
-                                      R"("time":"2026-11-21T09:59:00Z"})")),
-        now, why);
-    REQUIRE(a);
-    CHECK(a->device == "pos-7");
-    CHECK(a->failure == "disk");
-    CHECK(swd::timeutil::format_rfc3339(a->at) == "2026-11-21T09:59:00Z");
-    a = swd::ticket::parse_alert(
-        parser.parse(std::string_view(R"({"type":"alert","id":"A-1","device":"x","time":"bad",)"
+                                      R"("time":"2026-11-21T09:59:00Z","dist":"D-1"})")),
+        now, a, why));
+    CHECK(a.device == "pos-7");
+    CHECK(a.failure == "disk");
+    CHECK(a.dist == "D-1");
+    CHECK(swd::timeutil::format_rfc3339(a.at) == "2026-11-21T09:59:00Z");
+    REQUIRE(swd::ticket::parse_alert(
+        parser.parse(std::string_view(R"({"type":"alert","id":"A-2","device":"x","time":"bad",)"
                                       R"("date":"2026-11-21T10:00:00Z"})")),
-        now, why);
-    REQUIRE(a);
-    CHECK(swd::timeutil::format_rfc3339(a->at) == "2026-11-21T10:00:00Z");
-    CHECK(a->failure == "other");
-    a = swd::ticket::parse_alert(
-        parser.parse(std::string_view(R"({"type":"alert","id":"A-1","device":"x"})")), now, why);
-    REQUIRE(a);
-    CHECK(a->at == now);
+        now, a, why));
+    CHECK(a.id == "A-2");
+    CHECK(swd::timeutil::format_rfc3339(a.at) == "2026-11-21T10:00:00Z");
+    CHECK(a.failure == "other");
+    CHECK(a.dist.empty());
+    REQUIRE(swd::ticket::parse_alert(
+        parser.parse(std::string_view(R"({"type":"alert","id":"A-1","device":"x"})")), now, a,
+        why));
+    CHECK(a.at == now);
+    CHECK(a.date.empty());
+    // The first field of a name counts, and only when it is a string.
+    REQUIRE(swd::ticket::parse_alert(
+        parser.parse(std::string_view(R"({"type":"alert","id":"A-3","device":"x","dist":7,)"
+                                      R"("dist":"D-2","server":"s1","server":"s2"})")),
+        now, a, why));
+    CHECK(a.dist.empty());
+    CHECK(a.server == "s1");
 
     CHECK_FALSE(swd::ticket::parse_alert(
-        parser.parse(std::string_view(R"({"type":"reject","id":"A-1","device":"x"})")), now, why));
+        parser.parse(std::string_view(R"({"type":"reject","id":"A-1","device":"x"})")), now, a,
+        why));
     CHECK(why == "a 'reject' record, not an alert");
     CHECK_FALSE(swd::ticket::parse_alert(
-        parser.parse(std::string_view(R"({"type":"alert","device":"x"})")), now, why));
+        parser.parse(std::string_view(R"({"type":"alert","device":"x"})")), now, a, why));
     CHECK(why == "alert without an id");
     CHECK_FALSE(swd::ticket::parse_alert(
-        parser.parse(std::string_view(R"({"type":"alert","id":"A-9"})")), now, why));
+        parser.parse(std::string_view(R"({"type":"alert","id":"A-9"})")), now, a, why));
     CHECK(why == "alert A-9 names no device");
 }
