@@ -2,6 +2,7 @@
 
 #include "libcore/jsonl.hpp"
 #include "libcore/text.hpp"
+#include "libcore/ticket_store.hpp"
 
 namespace swd::redist {
 
@@ -39,7 +40,7 @@ const Schema& schema() {
 
 bool holds_failures(SQLite::Database& db) {
     SQLite::Statement q(db,
-                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND "
                         "name = 'ticket_failed'");
     return q.executeStep();
 }
@@ -73,18 +74,8 @@ std::vector<Failure> open_failures(SQLite::Database& db, const std::string& serv
 int mark_failures(SQLite::Database& db, const std::string& dist, const std::string& server,
                   const std::string& device, const std::string& status, const std::string& by,
                   const std::string& new_dist, timeutil::TimePoint now) {
-    SQLite::Statement q(db,
-                        "UPDATE ticket_failed SET status = ?4, resolved_by = ?5, new_dist = ?6, "
-                        "resolved_at = ?7 WHERE dist = ?1 AND server = ?2 AND "
-                        "lower(device) = lower(?3) AND status = 'open'");
-    q.bind(1, dist);
-    q.bind(2, server);
-    q.bind(3, device);
-    q.bind(4, status);
-    q.bind(5, by);
-    bind_or_null(q, 6, new_dist);
-    q.bind(7, timeutil::format_rfc3339(now));
-    return q.exec();
+    return static_cast<int>(
+        ticket::mark_failed(db, dist, server, device, status, by, new_dist, now).size());
 }
 
 void save_entry(SQLite::Database& db, const Entry& e) {

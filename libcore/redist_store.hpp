@@ -1,7 +1,7 @@
 // swd-redist's records in the state file (seed 002: redistribution files 94, records 96): one
 // entry per redistribution job, the time of the last run per server, and — when the same host
-// also runs swd-ticket — the failed distributions it keeps (table ticket_failed, read here and
-// only ever changed in its status columns).
+// also runs swd-ticket — the failed distributions it keeps (view ticket_failed, read here and
+// only ever changed in their status, through ticket::mark_failed).
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>

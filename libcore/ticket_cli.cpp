@@ -304,8 +304,8 @@ Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
             return false;
         }
         change(state, tool.common().dry_run, [&](SQLite::Database& db) {
-            changed =
-                resolve_failed(db, dist, get("server"), device, get("by"), get("new_dist"), now);
+            changed = mark_failed(db, dist, get("server"), device, "resolved", get("by"),
+                                  get("new_dist"), now);
             for (const auto& id : close_device_tickets(db, device, now))
                 spdlog::info("{}: closed (resolved by {})", id, get("by"));
         });

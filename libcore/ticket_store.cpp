@@ -257,6 +257,27 @@ const Schema& schema() {
             "DROP TABLE ticket_alerts;"
             "ALTER TABLE ticket_alerts_v3 RENAME TO ticket_alerts;"
             "CREATE INDEX ticket_alerts_window ON ticket_alerts(key, at, counted);",
+            // Version 4: a failed distribution is no longer written for every alert; it is the
+            // latest alert of each distribution, device and package (ticket_failed becomes a
+            // view), and only what was done about it is stored (ticket_failed_status). The
+            // index by distribution keeps look-ups by distribution fast.
+            "CREATE TABLE ticket_failed_status(dist TEXT NOT NULL, device TEXT NOT NULL, "
+            "package TEXT NOT NULL, status TEXT NOT NULL, resolved_by TEXT, new_dist TEXT, "
+            "resolved_at TEXT, PRIMARY KEY(dist, device, package)) WITHOUT ROWID;"
+            "INSERT INTO ticket_failed_status SELECT dist, device, package, status, resolved_by, "
+            "new_dist, resolved_at FROM ticket_failed WHERE status <> 'open';"
+            "DROP TABLE ticket_failed;"
+            "CREATE INDEX ticket_alerts_dist ON ticket_alerts(dist) WHERE dist IS NOT NULL;"
+            "CREATE VIEW ticket_failed(dist, server, device, package, failed_at, alert, status, "
+            "resolved_by, new_dist, resolved_at) AS SELECT f.dist, coalesce(a.server, ''), "
+            "f.device, f.package, strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch'), a.id, "
+            "coalesce(s.status, 'open'), s.resolved_by, s.new_dist, s.resolved_at FROM "
+            "(SELECT dist, device, coalesce(package, '') AS package, "
+            "max(format('%020d', at) || id) AS latest FROM ticket_alerts "
+            "WHERE dist IS NOT NULL GROUP BY dist, device, coalesce(package, '')) f "
+            "JOIN ticket_alerts a ON a.id = substr(f.latest, 21) "
+            "LEFT JOIN ticket_failed_status s ON s.dist = f.dist AND s.device = f.device AND "
+            "s.package = f.package;",
         },
     };
     return ticket;
@@ -359,28 +380,46 @@ std::vector<std::string> failed_records(SQLite::Database& db, const FailedFilter
     return out;
 }
 
-std::vector<std::string> resolve_failed(SQLite::Database& db, const std::string& dist,
-                                        const std::string& server, const std::string& device,
-                                        const std::string& by, const std::string& new_dist,
-                                        timeutil::TimePoint now) {
-    // At the service center a resolved record closes the failure, whether a new distribution
-    // went out (new_dist) or the device had completed meanwhile. (swd-redist marks its own
-    // host's records `redistributed`.)
-    SQLite::Statement q(db, std::string("UPDATE ticket_failed SET status = 'resolved', "
-                                        "resolved_by = ?4, new_dist = ?5, resolved_at = ?6 "
-                                        "WHERE dist = ?1 AND device = ?2 AND "
-                                        "(?3 = '' OR server = ?3) AND status = 'open' "
-                                        "RETURNING ") +
-                                failed_columns);
-    q.bind(1, dist);
-    q.bind(2, ascii_lower(device));
-    q.bind(3, server);
-    bind_or_null(q, 4, by);
-    bind_or_null(q, 5, new_dist);
-    q.bind(6, format_rfc3339(now));
+std::vector<std::string> mark_failed(SQLite::Database& db, const std::string& dist,
+                                     const std::string& server, const std::string& device,
+                                     const std::string& status, const std::string& by,
+                                     const std::string& new_dist, timeutil::TimePoint now) {
+    // ticket_failed is a view: what was done is stored per (dist, device, package), and the
+    // records are read back through the view.
+    SQLite::Statement open(db,
+                           "SELECT package FROM ticket_failed WHERE dist = ?1 AND device = ?2 AND "
+                           "(?3 = '' OR server = ?3) AND status = 'open'");
+    open.bind(1, dist);
+    open.bind(2, ascii_lower(device));
+    open.bind(3, server);
+    std::vector<std::string> packages;
+    while (open.executeStep())
+        packages.push_back(open.getColumn(0).getString());
+    SQLite::Statement set(db,
+                          "INSERT INTO ticket_failed_status(dist, device, package, status, "
+                          "resolved_by, new_dist, resolved_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                          "ON CONFLICT(dist, device, package) DO UPDATE SET status = ?4, "
+                          "resolved_by = ?5, new_dist = ?6, resolved_at = ?7");
+    SQLite::Statement read(db, std::string("SELECT ") + failed_columns +
+                                   " FROM ticket_failed WHERE dist = ?1 AND device = ?2 AND "
+                                   "package = ?3");
     std::vector<std::string> out;
-    while (q.executeStep())
-        out.push_back(failed_record(q));
+    for (const auto& package : packages) {
+        set.reset();
+        set.bind(1, dist);
+        set.bind(2, ascii_lower(device));
+        set.bind(3, package);
+        set.bind(4, status);
+        bind_or_null(set, 5, by);
+        bind_or_null(set, 6, new_dist);
+        set.bind(7, format_rfc3339(now));
+        set.exec();
+        read.reset();
+        read.bind(1, dist);
+        read.bind(2, ascii_lower(device));
+        read.bind(3, package);
+        if (read.executeStep()) out.push_back(failed_record(read));
+    }
     return out;
 }
 

@@ -97,12 +97,13 @@ struct FailedFilter {
 /// `failed` records, oldest first.
 std::vector<std::string> failed_records(SQLite::Database& db, const FailedFilter& filter);
 
-/// Marks the open failed distribution (dist, device[, server]) `redistributed` (with a new
-/// distribution id) or `resolved`, as swd-redist does. Returns the `failed` records changed.
-std::vector<std::string> resolve_failed(SQLite::Database& db, const std::string& dist,
-                                        const std::string& server, const std::string& device,
-                                        const std::string& by, const std::string& new_dist,
-                                        timeutil::TimePoint now);
+/// Sets the open failed distributions (dist, device[, server]) to `status`: `resolved` (by
+/// swd-ticket resolve) or `redistributed` (by swd-redist), with what did it (`by`) and the new
+/// distribution, if any. Returns the `failed` records changed. Inside State::write().
+std::vector<std::string> mark_failed(SQLite::Database& db, const std::string& dist,
+                                     const std::string& server, const std::string& device,
+                                     const std::string& status, const std::string& by,
+                                     const std::string& new_dist, timeutil::TimePoint now);
 
 /// Closes the ticket at `now`; false when there is no such open ticket.
 bool close_ticket(SQLite::Database& db, const std::string& id, timeutil::TimePoint now);

@@ -52,7 +52,7 @@ struct Processor::Impl {
     TimePoint now;
     std::string now_text;
     SQLite::Database& db;
-    SQLite::Statement insert, failed, any_outage, outage, find_key, add_key, count, window,
+    SQLite::Statement insert, any_outage, outage, find_key, add_key, count, window,
         candidates, attach, attach_range, recount, move_window, set_action, new_ticket;
     /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
     std::optional<ids::Sequence> ticket_ids;
@@ -93,12 +93,6 @@ struct Processor::Impl {
                  "dist, server, package, location, region, detail, source, processed) VALUES(?, "
                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT(id) DO NOTHING"),
-          failed(db,
-                 "INSERT INTO ticket_failed(dist, server, device, package, failed_at, alert) "
-                 "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(dist, device, package) DO UPDATE SET "
-                 "server = excluded.server, failed_at = excluded.failed_at, "
-                 "alert = excluded.alert WHERE (excluded.failed_at, excluded.alert) > "
-                 "(ticket_failed.failed_at, ticket_failed.alert)"),
           any_outage(db, "SELECT EXISTS(SELECT 1 FROM ticket_outages)"),
           outage(db,
                  "SELECT 1 FROM ticket_outages WHERE device = ?1 AND starts <= ?2 AND "
@@ -179,18 +173,6 @@ struct Processor::Impl {
         }
         insert.bindNoCopy(++i, now_text);
         return insert.exec() > 0;
-    }
-
-    void record_failed(const Alert& a, const std::string& at) {
-        if (a.dist.empty()) return;
-        failed.reset();
-        failed.bindNoCopy(1, a.dist);
-        failed.bindNoCopy(2, a.server);
-        failed.bindNoCopy(3, a.device);
-        failed.bindNoCopy(4, a.package);
-        failed.bindNoCopy(5, at);
-        failed.bindNoCopy(6, a.id);
-        failed.exec();
     }
 
     bool on_outage(const Alert& a, const std::string& at) {
@@ -351,7 +333,6 @@ struct Processor::Impl {
                 ++r.duplicates;
                 return;
             }
-            record_failed(a, at_text);
             ++r.suppressed;
             return;
         }
@@ -366,7 +347,6 @@ struct Processor::Impl {
                 ++r.duplicates;
                 return;
             }
-            record_failed(a, at_text);
             auto [slot, fresh] = attached.try_emplace(ticket->id);
             Attached& sum = slot->second;
             sum.first = fresh ? at : std::min(sum.first, at);
@@ -385,7 +365,6 @@ struct Processor::Impl {
             ++r.duplicates;
             return;
         }
-        record_failed(a, at_text);
         ++(suppressed ? r.suppressed : r.counted);
         if (ticket) {
             // Earlier than the open ticket's trigger (it arrived late): counted, it may make

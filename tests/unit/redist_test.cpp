@@ -284,12 +284,20 @@ TEST_CASE("entries, runs and swd-ticket's failed records in the state file", "[r
     swd::State st(dir.path() / "state.db", schemas);
     CHECK(holds_failures(st.db()));
     st.write([](SQLite::Database& db) {
+        // The alerts swd-ticket stored: the failed distributions are what they name.
         db.exec(
-            "INSERT INTO ticket_failed(dist, server, device, package, failed_at, alert) VALUES "
-            "('D-1', 'relay-a', 'pos-1', 'pkg-a-1.2', '2026-11-21T10:00:00Z', 'A-1'),"
-            "('D-1', 'relay-a', 'pos-1', 'pkg-b-3.4', '2026-11-21T10:01:00Z', 'A-2'),"
-            "('D-2', 'relay-b', 'pos-2', 'pkg-a-1.2', '2026-11-21T10:00:00Z', 'A-3'),"
-            "('D-3', 'relay-a', 'pos-3', 'pkg-a-1.2', '2026-11-10T10:00:00Z', 'A-4')");
+            "INSERT INTO ticket_keys(key, device, failure) VALUES (1, 'pos-1', 'package'), "
+            "(2, 'pos-2', 'package'), (3, 'pos-3', 'package');"
+            "INSERT INTO ticket_alerts(id, key, device, failure, at, counted, outage, action, "
+            "dist, server, package, processed) VALUES "
+            "('A-1', 1, 'pos-1', 'package', unixepoch('2026-11-21T10:00:00Z'), 1, 0, 'counted', "
+            "'D-1', 'relay-a', 'pkg-a-1.2', '2026-11-21T10:05:00Z'),"
+            "('A-2', 1, 'pos-1', 'package', unixepoch('2026-11-21T10:01:00Z'), 1, 0, 'counted', "
+            "'D-1', 'relay-a', 'pkg-b-3.4', '2026-11-21T10:05:00Z'),"
+            "('A-3', 2, 'pos-2', 'package', unixepoch('2026-11-21T10:00:00Z'), 1, 0, 'counted', "
+            "'D-2', 'relay-b', 'pkg-a-1.2', '2026-11-21T10:05:00Z'),"
+            "('A-4', 3, 'pos-3', 'package', unixepoch('2026-11-10T10:00:00Z'), 1, 0, 'counted', "
+            "'D-3', 'relay-a', 'pkg-a-1.2', '2026-11-21T10:05:00Z')");
     });
     const auto open =
         open_failures(st.db(), "relay-a", parse_rfc3339("2026-11-20T00:00:00Z"), std::nullopt);
