@@ -84,7 +84,7 @@ const ConfigKeys& config_keys() {
         {"ticket.default_center", KeyKind::string, "",
          "center for devices whose building has none, and for unknown devices"},
         {"ticket.from", KeyKind::string, "", "sender of tickets and pages (default [smtp] from)"},
-        {"ticket.batch", KeyKind::integer, "20000", "alerts processed per transaction"},
+        {"ticket.batch", KeyKind::integer, "50000", "alerts processed per transaction"},
     };
     return keys;
 }
@@ -155,7 +155,7 @@ Settings settings_from(const Config& config) {
     s.smtp = smtp::settings_from(config);
     s.from = config.get_string("ticket.from").value_or("");
     if (s.from.empty()) s.from = s.smtp.from;
-    s.batch = static_cast<int>(config.get_int("ticket.batch").value_or(20000));
+    s.batch = static_cast<int>(config.get_int("ticket.batch").value_or(50000));
     if (s.batch < 1) bad("ticket.batch", "must be at least 1");
     return s;
 }

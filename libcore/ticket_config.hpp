@@ -39,7 +39,7 @@ struct Settings {
     std::string default_center;
     std::string from;  ///< sender of tickets and pages
     smtp::Settings smtp;
-    int batch = 20000;  ///< alerts per transaction
+    int batch = 50000;  ///< alerts per transaction
 };
 
 /// Resolves the configuration. Throws Error(Exit::config, "ticket.KEY: why") for a bad value

@@ -30,6 +30,9 @@ struct OpenTicket {
     std::int64_t window_start = 0;
     std::int64_t trigger = 0;
     std::string updated, reopened;  ///< the actions of alerts it takes: "updated <id>", ...
+    /// The alerts it took in this batch, summed up: written to its row once per batch.
+    std::int64_t taken = 0, first = 0, last = 0;
+    bool reopen = false;
     OpenTicket() = default;
     OpenTicket(std::string i, std::optional<std::int64_t> c, std::int64_t ws, std::int64_t tr)
         : id(std::move(i)),
@@ -52,8 +55,8 @@ struct Processor::Impl {
     TimePoint now;
     std::string now_text;
     SQLite::Database& db;
-    SQLite::Statement insert, any_outage, outage, find_key, add_key, count, window,
-        candidates, attach, attach_range, recount, move_window, set_action, new_ticket;
+    SQLite::Statement insert, any_outage, outage, find_key, add_key, count, window, candidates,
+        attach, attach_range, recount, move_window, set_action, new_ticket;
     /// Ticket ids (ids::next's, of `now`), read once per batch and saved before it commits.
     std::optional<ids::Sequence> ticket_ids;
     devices::Finder devices;
@@ -74,12 +77,8 @@ struct Processor::Impl {
     std::optional<std::int64_t> known_version;
     std::int64_t batch_version = 0;
     std::string name;  ///< reused for looking `keys` up
-    /// ...and the alerts attached to open tickets summed up, written once per ticket.
-    struct Attached {
-        std::int64_t count = 0, first = 0, last = 0;
-        bool reopen = false;
-    };
-    std::unordered_map<std::string, Attached> attached;
+    /// ...and the open tickets that took alerts in this batch (their sums not written yet).
+    std::vector<OpenTicket*> attached;
 
     Impl(State& st, const Settings& settings, TimePoint t)
         : state(st),
@@ -175,11 +174,11 @@ struct Processor::Impl {
         return insert.exec() > 0;
     }
 
-    bool on_outage(const Alert& a, const std::string& at) {
+    bool on_outage(const Alert& a) {
         if (!has_outages) return false;
         outage.reset();
         outage.bindNoCopy(1, a.device);
-        outage.bindNoCopy(2, at);
+        outage.bind(2, format_rfc3339(a.at));
         const bool found = outage.executeStep();
         outage.reset();  // a statement left stepping would keep its snapshot past the commit
         return found;
@@ -236,14 +235,16 @@ struct Processor::Impl {
     /// Writes the summed-up attachments: before anything reads ticket rows, and at the end of
     /// the batch.
     void flush_attached() {
-        for (const auto& [id, a] : attached) {
+        for (OpenTicket* t : attached) {
             attach.reset();
-            attach.bind(1, a.count);
-            attach.bind(2, a.first);
-            attach.bind(3, a.last);
-            attach.bind(4, a.reopen ? 1 : 0);
-            attach.bindNoCopy(5, id);
+            attach.bind(1, t->taken);
+            attach.bind(2, t->first);
+            attach.bind(3, t->last);
+            attach.bind(4, t->reopen ? 1 : 0);
+            attach.bindNoCopy(5, t->id);
             attach.exec();
+            t->taken = 0;
+            t->reopen = false;
         }
         attached.clear();
     }
@@ -325,8 +326,7 @@ struct Processor::Impl {
 
     void handle(const Alert& a, BatchResult& r) {
         const std::int64_t at = secs(a.at);
-        const std::string at_text = format_rfc3339(a.at);
-        const bool out = on_outage(a, at_text);
+        const bool out = on_outage(a);
         Key& k = key_of(a);
         if (out && s.drop_outage_alerts) {
             if (!store(a, k, false, true, "suppressed-outage", "")) {
@@ -347,13 +347,15 @@ struct Processor::Impl {
                 ++r.duplicates;
                 return;
             }
-            auto [slot, fresh] = attached.try_emplace(ticket->id);
-            Attached& sum = slot->second;
-            sum.first = fresh ? at : std::min(sum.first, at);
-            sum.last = fresh ? at : std::max(sum.last, at);
-            ++sum.count;
+            if (ticket->taken++ == 0) {
+                attached.push_back(ticket);
+                ticket->first = ticket->last = at;
+            } else {
+                ticket->first = std::min(ticket->first, at);
+                ticket->last = std::max(ticket->last, at);
+            }
             if (reopen) {
-                sum.reopen = true;
+                ticket->reopen = true;
                 ticket->closed.reset();
             }
             ++r.updated;
@@ -406,6 +408,7 @@ struct Processor::Impl {
             trigger = earliest_trigger(k, at + 1, at + lim.window.count(), lim, "");
         if (!trigger) return;
         const std::string id = create(a, k, *trigger, lim);
+        if (latest_ticket && latest_ticket->taken > 0) flush_attached();  // before it is replaced
         latest_ticket = OpenTicket{id, std::nullopt, *trigger - lim.window.count(), *trigger};
         if (!out) {
             relabel(a, "ticket " + id, id);
@@ -488,22 +491,14 @@ bool parse_alert(simdjson::dom::element record, TimePoint now, Alert& a, std::st
     // The fields an alert keeps, read in one pass over the record. As with a look-up by name,
     // the first field of a name counts, and only when it is a string.
     static constexpr std::pair<std::string_view, std::string Alert::*> fields[] = {
-        {"id", &Alert::id},
-        {"device", &Alert::device},
-        {"failure", &Alert::failure},
-        {"message_id", &Alert::message_id},
-        {"date", &Alert::date},
-        {"from", &Alert::from},
-        {"node", &Alert::node},
-        {"domain", &Alert::domain},
-        {"subject", &Alert::subject},
-        {"failure_text", &Alert::failure_text},
-        {"server", &Alert::server},
-        {"dist", &Alert::dist},
-        {"package", &Alert::package},
-        {"location", &Alert::location},
-        {"region", &Alert::region},
-        {"detail", &Alert::detail},
+        {"id", &Alert::id},           {"device", &Alert::device},
+        {"failure", &Alert::failure}, {"message_id", &Alert::message_id},
+        {"date", &Alert::date},       {"from", &Alert::from},
+        {"node", &Alert::node},       {"domain", &Alert::domain},
+        {"subject", &Alert::subject}, {"failure_text", &Alert::failure_text},
+        {"server", &Alert::server},   {"dist", &Alert::dist},
+        {"package", &Alert::package}, {"location", &Alert::location},
+        {"region", &Alert::region},   {"detail", &Alert::detail},
         {"source", &Alert::source},
     };
     for (const auto& field : fields)

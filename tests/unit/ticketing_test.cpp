@@ -220,14 +220,16 @@ TEST_CASE("one processor over many batches sees what other processes wrote in be
     }
     // Past the reopen window the next alert makes a new ticket, not an update of the closed one;
     // the new outage suppresses pos-2's.
-    auto r = p.process(std::vector{alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
+    auto r = p.process(
+        std::vector{alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
     CHECK(r.created.size() == 1);
     CHECK(r.updated == 0);
     CHECK(r.suppressed == 1);
     // A batch rolled back (here a dry run) takes what it learned with it.
     swd::ticket::BatchResult dry;
     CHECK(p.dry_run(std::vector{alert(5, "pos-3", "disk", t0 + 8h)}, dry).size() == 1);
-    r = p.process(std::vector{alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
+    r = p.process(
+        std::vector{alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
     CHECK(r.created.size() == 1);
     CHECK(r.updated == 1);
     CHECK(f.tickets().size() == 3);
