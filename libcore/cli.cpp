@@ -20,16 +20,6 @@ extern "C" void on_signal(int sig) {
     if (g_signal.exchange(sig) != 0) ::_exit(static_cast<int>(Exit::interrupted));
 }
 
-void install_signal_handlers() {
-    std::signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR and the loop sees the flag
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
 void setup_logging(const std::string& name, const CommonOptions& common) {
     auto logger =
         std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_st>());
@@ -65,6 +55,16 @@ constexpr const char* exit_footer =
     "4 state-file error, 5 network or peer error, 6 partial failure, 7 interrupted.";
 
 }  // namespace
+
+void install_signal_handlers() {
+    std::signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR and the loop sees the flag
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
 
 bool interrupted() {
     return g_signal.load() != 0;

@@ -27,6 +27,10 @@ struct CommonOptions {
 /// True once SIGINT or SIGTERM arrived; long loops check it and stop cleanly (Exit::interrupted).
 bool interrupted();
 
+/// SIGINT and SIGTERM set interrupted() (a second one ends the process at once, status 7) and
+/// make a blocking read return; SIGPIPE is ignored. Tool's constructor calls it.
+void install_signal_handlers();
+
 /// A tool's frame. Typical main():
 ///
 ///     swd::Tool tool("swd-validate", "drop what is not a real alert",

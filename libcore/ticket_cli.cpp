@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "libcore/alert_feed.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/error.hpp"
 #include "libcore/format.hpp"
@@ -60,88 +61,51 @@ void print(Tool& tool, const std::vector<std::string>& records,
     out.finish();
 }
 
-/// Runs `fn` for every JSONL item of the inputs. Bad lines are reported and counted; an input
-/// that cannot be read (or breaks off) is reported and the next one is read.
-template <class F>
-bool each_record(const std::vector<std::string>& inputs, F&& fn) {
-    bool bad = false;
-    for (const InputSpec& input : resolve_inputs(inputs)) {
-        jsonl::Reader reader({input});
-        jsonl::Item item;
-        for (;;) {
-            try {
-                if (interrupted() || !reader.next(item)) break;
-            } catch (const Error& e) {
-                spdlog::warn("{}", e.what());
-                bad = true;
-                break;
-            }
-            if (!item.ok()) {
-                spdlog::warn("{}", item.where());
-                bad = true;
-                continue;
-            }
-            std::string why;
-            if (!fn(item, why)) {
-                spdlog::warn("{}:{}: {}", item.source, item.line, why);
-                bad = true;
-            }
-        }
-    }
-    return bad;
-}
-
 Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, TimePoint now) {
     Processor processor(state, s, now);
     RecordOutput out(tool.format(), ticket_columns);
-    // The alerts of a batch; the next batch is read into the same ones, reusing their memory.
-    std::vector<Alert> batch(static_cast<std::size_t>(s.batch));
-    std::size_t used = 0;
     BatchResult total;
     outbox::Report pages;
     std::size_t alerts = 0;
-    const auto flush = [&] {
-        if (used == 0) return;
-        const std::span<const Alert> read(batch.data(), used);
-        alerts += used;
+    AlertFeed feed(opt.inputs, now, static_cast<std::size_t>(s.batch));
+    std::span<const Alert> batch;
+    std::vector<std::string> warnings;
+    while (feed.next(batch, warnings)) {
+        for (const auto& w : warnings)
+            spdlog::warn("{}", w);
+        if (batch.empty()) continue;
+        alerts += batch.size();
         if (tool.common().dry_run) {
             BatchResult r;
-            for (const auto& t : processor.dry_run(read, r))
+            for (const auto& t : processor.dry_run(batch, r))
                 out.write(ticket_record(t));
             total.duplicates += r.duplicates;
             total.counted += r.counted;
             total.suppressed += r.suppressed;
             total.updated += r.updated;
             total.created.insert(total.created.end(), r.created.begin(), r.created.end());
-        } else {
-            const BatchResult r = processor.process(read);
-            total.duplicates += r.duplicates;
-            total.counted += r.counted;
-            total.suppressed += r.suppressed;
-            total.updated += r.updated;
-            total.created.insert(total.created.end(), r.created.begin(), r.created.end());
-            bool paged = false;
-            for (const auto& t : finish_tickets(state, s, now, r.created)) {
-                out.write(ticket_record(t));
-                paged = paged || t.paged;
-            }
-            // A page goes to the center at once, not at the next send.
-            if (paged) {
-                const auto d = deliver_pages(state, s, now);
-                pages.sent += d.sent;
-                pages.retry += d.retry;
-                pages.failed += d.failed;
-            }
+            continue;
         }
-        used = 0;
-    };
-    const bool bad = each_record(opt.inputs, [&](const jsonl::Item& item, std::string& why) {
-        if (!parse_alert(item.doc, now, batch[used], why)) return false;
-        if (++used == batch.size()) flush();
-        return true;
-    });
-    // Interrupted, what was read is still stored: from a pipe it could not be read again.
-    flush();
+        const BatchResult r = processor.process(batch);
+        total.duplicates += r.duplicates;
+        total.counted += r.counted;
+        total.suppressed += r.suppressed;
+        total.updated += r.updated;
+        total.created.insert(total.created.end(), r.created.begin(), r.created.end());
+        bool paged = false;
+        for (const auto& t : finish_tickets(state, s, now, r.created)) {
+            out.write(ticket_record(t));
+            paged = paged || t.paged;
+        }
+        // A page goes to the center at once, not at the next send.
+        if (paged) {
+            const auto d = deliver_pages(state, s, now);
+            pages.sent += d.sent;
+            pages.retry += d.retry;
+            pages.failed += d.failed;
+        }
+    }
+    const bool bad = feed.finish();
     out.finish();
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
                  alerts, total.created.size(), total.updated, total.counted, total.suppressed,
@@ -293,26 +257,31 @@ Exit buildings_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) 
 Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
     RecordOutput out(tool.format(), {"dist", "server", "device", "package", "status", "by"});
     std::vector<std::string> changed;
-    const bool bad = each_record(opt.inputs, [&](const jsonl::Item& item, std::string& why) {
-        if (jsonl::get_string(item.doc, "type") != "resolved") return true;  // redist mixes types
-        const auto get = [&](std::string_view key) {
-            return std::string(jsonl::get_string(item.doc, key).value_or(""));
-        };
-        const std::string dist = get("dist"), device = get("device");
-        if (dist.empty() || device.empty()) {
-            why = "a resolved record needs dist and device";
-            return false;
-        }
-        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
-            changed = mark_failed(db, dist, get("server"), device, "resolved", get("by"),
-                                  get("new_dist"), now);
-            for (const auto& id : close_device_tickets(db, device, now))
-                spdlog::info("{}: closed (resolved by {})", id, get("by"));
-        });
-        for (const auto& r : changed)
-            out.write(r);
-        return true;
-    });
+    const auto warn = [](const std::string& text) { spdlog::warn("{}", text); };
+    const bool bad = each_record(
+        opt.inputs,
+        [&](const jsonl::Item& item, std::string& why) {
+            if (jsonl::get_string(item.doc, "type") != "resolved")
+                return true;  // redist mixes types
+            const auto get = [&](std::string_view key) {
+                return std::string(jsonl::get_string(item.doc, key).value_or(""));
+            };
+            const std::string dist = get("dist"), device = get("device");
+            if (dist.empty() || device.empty()) {
+                why = "a resolved record needs dist and device";
+                return false;
+            }
+            change(state, tool.common().dry_run, [&](SQLite::Database& db) {
+                changed = mark_failed(db, dist, get("server"), device, "resolved", get("by"),
+                                      get("new_dist"), now);
+                for (const auto& id : close_device_tickets(db, device, now))
+                    spdlog::info("{}: closed (resolved by {})", id, get("by"));
+            });
+            for (const auto& r : changed)
+                out.write(r);
+            return true;
+        },
+        warn);
     out.finish();
     if (interrupted()) return Exit::interrupted;
     return bad ? Exit::partial : Exit::ok;
