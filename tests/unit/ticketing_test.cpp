@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "libcore/devices.hpp"
+#include "libcore/ids.hpp"
+#include "libcore/outbox.hpp"
 #include "libcore/ticket_admin.hpp"
 #include "libcore/ticket_store.hpp"
 #include "temp_dir.hpp"
@@ -339,4 +342,68 @@ TEST_CASE("alert records: time, then date, then now, type and fields checked", "
     CHECK_FALSE(swd::ticket::parse_alert(
         parser.parse(std::string_view(R"({"type":"alert","id":"A-9"})")), now, a, why));
     CHECK(why == "alert A-9 names no device");
+}
+
+TEST_CASE("a state file of ticket schema 2 keeps its alerts, tickets and failed distributions",
+          "[ticketing]") {
+    TempDir dir;
+    const auto path = dir.path() / "state.db";
+    {
+        // The state file as swd-ticket of schema version 2 left it: a ticket holding two
+        // alerts, a third alert held by none, and one of the two failed distributions resolved.
+        swd::Schema v2 = swd::ticket::schema();
+        v2.steps.resize(2);
+        State old(path,
+                  {&swd::ids::schema(), &swd::devices::schema(), &swd::outbox::schema(), &v2});
+        old.write([](SQLite::Database& db) {
+            db.exec(
+                "INSERT INTO ticket_alerts(id, device, failure, at, counted, outage, action, "
+                "ticket, dist, server, package, processed) VALUES "
+                "('A-1', 'pos-1', 'disk', 100, 1, 0, 'ticket T-1', 'T-1', 'D-1', 'relay-a', "
+                "'pkg-a', '2026-11-21T00:00:00Z'), "
+                "('A-2', 'pos-1', 'disk', 200, 1, 0, 'updated T-1', 'T-1', 'D-2', 'relay-a', "
+                "'pkg-a', '2026-11-21T00:00:00Z'), "
+                "('A-3', 'pos-2', 'connection', 150, 1, 0, 'counted', NULL, NULL, NULL, NULL, "
+                "'2026-11-21T00:00:00Z');"
+                "INSERT INTO ticket_failed(dist, server, device, package, failed_at, alert, "
+                "status, "
+                "resolved_by, new_dist, resolved_at) VALUES "
+                "('D-1', 'relay-a', 'pos-1', 'pkg-a', '1970-01-01T00:01:40Z', 'A-1', 'resolved', "
+                "'X-1', 'D-9', '2026-11-21T01:00:00Z'), "
+                "('D-2', 'relay-a', 'pos-1', 'pkg-a', '1970-01-01T00:03:20Z', 'A-2', 'open', "
+                "NULL, NULL, NULL);"
+                "INSERT INTO tickets(id, device, failure, stage, count, threshold, window_s, "
+                "first_at, last_at, trigger_at, window_start, created) VALUES ('T-1', 'pos-1', "
+                "'disk', 'queued', 2, 1, 86400, 100, 200, 100, -86300, "
+                "'2026-11-21T00:00:00Z')");
+        });
+    }
+    State st(path, swd::ticket::schemas());
+    const auto t = swd::ticket::find_ticket(st.db(), "T-1");
+    REQUIRE(t);
+    CHECK(t->alerts == std::vector<std::string>{"A-1", "A-2"});
+    CHECK(swd::ticket::alert_records(st.db(), {}).size() == 3);
+    SQLite::Statement keys(st.db(), "SELECT device, failure FROM ticket_keys ORDER BY 1");
+    std::vector<std::string> pairs;
+    while (keys.executeStep())
+        pairs.push_back(keys.getColumn(0).getString() + "/" + keys.getColumn(1).getString());
+    CHECK(pairs == std::vector<std::string>{"pos-1/disk", "pos-2/connection"});
+    swd::ticket::FailedFilter all;
+    all.all = true;
+    const auto failed = swd::ticket::failed_records(st.db(), all);
+    REQUIRE(failed.size() == 2);
+    CHECK(
+        failed[0] ==
+        R"({"type":"failed","v":1,"dist":"D-1","server":"relay-a","device":"pos-1",)"
+        R"("package":"pkg-a","failed_at":"1970-01-01T00:01:40Z","alert":"A-1",)"
+        R"("status":"resolved","by":"X-1","new_dist":"D-9","resolved_at":"2026-11-21T01:00:00Z"})");
+    CHECK(failed[1].find(R"("dist":"D-2")") != std::string::npos);
+    CHECK(failed[1].find(R"("status":"open")") != std::string::npos);
+
+    // Processing goes on from there: the next alert of pos-1 joins T-1.
+    Processor p(st, test_settings(), t0 + 30 * 24h);
+    Alert next = alert(4, "pos-1", "disk", TimePoint(std::chrono::seconds(300)));
+    const auto r = p.process(std::vector{next});
+    CHECK(r.updated == 1);
+    CHECK(swd::ticket::find_ticket(st.db(), "T-1")->count == 3);
 }
