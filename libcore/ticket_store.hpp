@@ -18,7 +18,8 @@ namespace swd::ticket {
 
 /// Schema (module "ticket"): ticket_alerts (every alert processed, its `action`), ticket_keys (a
 /// number per device and failure type, which the alerts' window index is keyed by), ticket_failed
-/// (failed distributions), tickets, and the administration tables ticket_outages,
+/// (a view: the failed distributions, from the alerts and ticket_failed_status), tickets, and
+/// the administration tables ticket_outages,
 /// ticket_thresholds, ticket_centers, ticket_buildings, ticket_paging.
 const Schema& schema();
 

@@ -1,9 +1,9 @@
 // swd-ticket: from valid alerts to the right job tickets (seed 002, FIG. 3 steps 216-224;
 // claims 18-27 of 000/001; DESIGN §8). For each alert, in one transaction with the rest of its
-// batch: store it, record the failed distribution, count it per device and failure type in a
-// window of the alerts' own times, compare with the threshold, check the outage list, and
-// create a ticket or update the open one. Delivery is libcore/ticket_delivery; the command
-// line is libcore/ticket_cli.
+// batch: store it (with the failed distribution it names), count it per device and failure type in
+// a window of the alerts' own times, compare with the threshold, check the outage list, and create
+// a ticket or update the open one. Delivery is libcore/ticket_delivery; the command line is
+// libcore/ticket_cli.
 #pragma once
 
 #include <simdjson.h>
@@ -45,11 +45,11 @@ class Processor {
     Processor& operator=(const Processor&) = delete;
 
     /// Processes the alerts in one transaction (retried as a whole when the state file is
-    /// busy). Per alert: a duplicate id is skipped; the failed distribution is recorded (when
-    /// the alert names one); on the outage list at its time, it never makes or updates a
-    /// ticket (and with drop_outage_alerts is not counted); an open ticket of the same device
-    /// and failure (not closed, or closed less than `reopen` before the alert) takes it as an
-    /// update (reopening a closed one); else, when the alerts in the window ending at its time
+    /// busy). Per alert: a duplicate id is skipped; the alert is stored (the failed
+    /// distribution it names is read from it); on the outage list at its time, it never makes or
+    /// updates a ticket (and with drop_outage_alerts is not counted); an open ticket of the same
+    /// device and failure (not closed, or closed less than `reopen` before the alert) takes it as
+    /// an update (reopening a closed one); else, when the alerts in the window ending at its time
     /// meet the threshold, a ticket is created holding them. Alerts that arrive out of order
     /// are counted in the windows their times fall in, so the tickets do not depend on how a
     /// stream is split between runs or processes.

@@ -59,6 +59,8 @@ with open("expected", "w") as e:
     e.write("%d %d %d\n" % (len(made), sum(made), n - sum(made)))
 PY
 echo "data: $N alerts over $DEVICES devices ($(du -h alerts.jsonl | cut -f1) JSONL)"
+# The data just written is flushed first, so that neither run competes with its write-back.
+sync
 
 # Nothing listens on port 1: were anything sent, it would fail and show in the outbox.
 cat >swd.toml <<'TOML'
