@@ -232,6 +232,52 @@ void State::write(const std::function<void(SQLite::Database&)>& fn) {
     });
 }
 
+BackgroundCheckpoints::BackgroundCheckpoints(State& state)
+    : db_([&] {
+          try {
+              SQLite::Database db(state.path(), SQLite::OPEN_READWRITE, busy_timeout_ms);
+              // A connection opens the file (and learns it is in WAL mode) at its first
+              // statement.
+              db.execAndGet("PRAGMA journal_mode");
+              return db;
+          } catch (const SQLite::Exception& e) {
+              throw state_error(state.path(), e.what());
+          }
+      }()),
+      thread_(&BackgroundCheckpoints::run, this) {}
+
+BackgroundCheckpoints::~BackgroundCheckpoints() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void BackgroundCheckpoints::committed() {
+    {
+        std::lock_guard lock(mutex_);
+        due_ = true;
+    }
+    wake_.notify_all();
+}
+
+void BackgroundCheckpoints::run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return due_ || stopping_; });
+        if (!due_) return;
+        due_ = false;
+        lock.unlock();
+        // Passive: copies what no reader still needs, without waiting for anyone. A failure
+        // only leaves the pages in the WAL for a later checkpoint.
+        sqlite3_wal_checkpoint_v2(db_.getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+        lock.lock();
+    }
+}
+
 void bind_or_null(SQLite::Statement& q, int index, const std::string& value) {
     if (value.empty())
         q.bind(index);

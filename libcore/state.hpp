@@ -3,9 +3,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace swd {
@@ -49,6 +52,32 @@ class State {
   private:
     std::filesystem::path path_;
     SQLite::Database db_;
+};
+
+/// For a long run of write transactions (swd-ticket process): what each commits is copied from
+/// the WAL into the state file by a thread of its own, with its own connection, while the
+/// writer goes on. The checkpoints are passive: they never wait for, or hold up, any other
+/// connection. The writer's own automatic checkpoint (which bounds the WAL) then finds little
+/// left to copy, and so does the last connection's checkpoint when it closes.
+class BackgroundCheckpoints {
+  public:
+    explicit BackgroundCheckpoints(State& state);
+    /// Copies what was committed last, if not done yet, and closes its connection.
+    ~BackgroundCheckpoints();
+    BackgroundCheckpoints(const BackgroundCheckpoints&) = delete;
+    BackgroundCheckpoints& operator=(const BackgroundCheckpoints&) = delete;
+
+    /// After a commit: copy what was committed (the thread does it; this returns at once).
+    void committed();
+
+  private:
+    void run();
+
+    SQLite::Database db_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool due_ = false, stopping_ = false;
+    std::thread thread_;
 };
 
 }  // namespace swd

@@ -67,6 +67,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     BatchResult total;
     outbox::Report pages;
     std::size_t alerts = 0;
+    BackgroundCheckpoints checkpoints(state);
     AlertFeed feed(opt.inputs, now, static_cast<std::size_t>(s.batch));
     std::span<const Alert> batch;
     std::vector<std::string> warnings;
@@ -87,6 +88,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
             continue;
         }
         const BatchResult r = processor.process(batch);
+        checkpoints.committed();
         total.duplicates += r.duplicates;
         total.counted += r.counted;
         total.suppressed += r.suppressed;

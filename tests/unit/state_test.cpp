@@ -539,3 +539,38 @@ TEST_CASE("Two processes writing one state file at once lose nothing", "[state]"
     CHECK(first[0] < last[1]);
     CHECK(first[1] < last[0]);
 }
+
+TEST_CASE("BackgroundCheckpoints copies what was committed into the file, on its own thread",
+          "[state]") {
+    TempDir tmp;
+    const fs::path path = tmp.path() / "state.db";
+    State state(path, {&items});
+    state.db().exec("PRAGMA wal_autocheckpoint = 0");  // only the background copies
+    const auto fill = [&](const std::string& prefix) {
+        state.write([&](SQLite::Database& db) {
+            SQLite::Statement q(db, "INSERT INTO items VALUES(?)");
+            for (int i = 0; i < 2000; ++i) {
+                q.reset();
+                q.bind(1, prefix + std::to_string(i) + std::string(200, 'x'));
+                q.exec();
+            }
+        });
+    };
+    const auto before = fs::file_size(path);
+    {
+        swd::BackgroundCheckpoints checkpoints(state);
+        fill("a");  // committed, but not said: stays in the WAL
+    }
+    CHECK(fs::file_size(path) == before);
+    {
+        swd::BackgroundCheckpoints checkpoints(state);
+        fill("b");
+        checkpoints.committed();
+        // A reader meanwhile is neither blocked nor in the way.
+        State reader(path, {&items});
+        CHECK(int_of(reader, "SELECT count(*) FROM items") == 4000);
+    }  // waits for the checkpoint that was due
+    CHECK(fs::file_size(path) > before + 800 * 1024);
+    State other(path, {&items});
+    CHECK(int_of(other, "SELECT count(*) FROM items") == 4000);
+}
