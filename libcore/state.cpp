@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -243,8 +244,17 @@ BackgroundCheckpoints::BackgroundCheckpoints(State& state)
           } catch (const SQLite::Exception& e) {
               throw state_error(state.path(), e.what());
           }
-      }()),
-      thread_(&BackgroundCheckpoints::run, this) {}
+      }()) {
+    // The thread never takes SIGINT or SIGTERM (it inherits the mask it is started with): they
+    // are for the threads that read input and stop on them.
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    thread_ = std::thread(&BackgroundCheckpoints::run, this);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
 
 BackgroundCheckpoints::~BackgroundCheckpoints() {
     {
