@@ -27,6 +27,12 @@ AlertFeed::~AlertFeed() {
     if (finished_) return;
     stop();
     thread_.join();
+    give_signals_back();
+}
+
+void AlertFeed::give_signals_back() {
+    if (signals_back_) return;
+    signals_back_ = true;
     pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
@@ -101,6 +107,9 @@ bool AlertFeed::next(std::span<const Alert>& batch, std::vector<std::string>& wa
         changed_.notify_all();
     }
     changed_.wait(lock, [&] { return !full_.empty() || done_; });
+    // With the reading over, no thread waits on input for the signals: the caller takes them
+    // again (a second one ends the process at once, also while the last batch is stored).
+    if (done_) give_signals_back();
     if (full_.empty()) return false;
     given_ = full_.front();
     full_.erase(full_.begin());
@@ -118,7 +127,7 @@ bool AlertFeed::finish() {
     }
     thread_.join();
     finished_ = true;
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    give_signals_back();
     if (error_) std::rethrow_exception(error_);
     return bad_;
 }

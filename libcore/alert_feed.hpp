@@ -83,6 +83,7 @@ class AlertFeed {
     };
     void run();
     void stop();
+    void give_signals_back();
 
     std::vector<std::string> inputs_;
     timeutil::TimePoint now_;
@@ -95,7 +96,7 @@ class AlertFeed {
     std::exception_ptr error_;
     sigset_t blocked_{}, old_mask_{};
     std::thread thread_;
-    bool finished_ = false;
+    bool finished_ = false, signals_back_ = false;
 };
 
 }  // namespace swd::ticket
