@@ -10,7 +10,7 @@ assert_eq "$built" "$(printf '%s\n' "${tools[@]}" | sort)" "the tools ctest name
 for tool in "${tools[@]}"; do
     "$SRC/tests/cli/check-completions.sh" "$tool" "$SRC/completions" ||
         fail "$tool: completions out of date"
-    "$tool" --list-options | grep -qx -- --state || fail "$tool --list-options lacks --state"
+    "$tool" --list-options | grep -x -- --state >/dev/null || fail "$tool --list-options lacks --state"
 
     # Drop every line that mentions --state from copies: the checker must fail on each shell.
     cp -r "$SRC/completions" broken

@@ -45,7 +45,7 @@ assert_eq "subject matches reply pattern '^\\s*antw\\s*:'" \
 swd-validate --nodes only-b --rejects flag-rejects.jsonl alerts.jsonl >out || fail "flag: exit $?"
 assert_eq "3" "$(passed out)" "--nodes over [validate] nodes"
 assert_eq 4 "$(wc -l <flag-rejects.jsonl)" "--rejects over [validate] rejects"
-swd-validate --print-config | grep -qE "^nodes = [\"']$T/nodes[\"']  # file$" ||
+swd-validate --print-config | grep -E "^nodes = [\"']$T/nodes[\"']  # file$" >/dev/null ||
     fail "--print-config lacks validate.nodes"
 [[ ! -e "$SWD_STATE" ]] || fail "the state file was created although both lists were files"
 

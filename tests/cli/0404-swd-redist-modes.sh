@@ -83,4 +83,4 @@ assert_contains bad.err "--dist 'D-1;x': only letters"
 expect_status 2 swd-redist --yes --lookback forever --dist D-1 2>bad.err
 expect_status 3 swd-redist --yes --log "$T/no-such.log" --dist D-1 2>bad.err
 assert_contains bad.err "no-such.log: no such log file"
-swd-redist --print-config | grep -q '^\[redist\]' || fail "--print-config lacks [redist]"
+swd-redist --print-config | grep '^\[redist\]' >/dev/null || fail "--print-config lacks [redist]"
