@@ -401,7 +401,8 @@ TEST_CASE("a state file of ticket schema 2 keeps its alerts, tickets and failed 
     CHECK(failed[1].find(R"("status":"open")") != std::string::npos);
 
     // Processing goes on from there: the next alert of pos-1 joins T-1.
-    Processor p(st, test_settings(), t0 + 30 * 24h);
+    const Settings settings = test_settings();  // the processor keeps a reference
+    Processor p(st, settings, t0 + 30 * 24h);
     Alert next = alert(4, "pos-1", "disk", TimePoint(std::chrono::seconds(300)));
     const auto r = p.process(std::vector{next});
     CHECK(r.updated == 1);
