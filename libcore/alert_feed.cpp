@@ -17,10 +17,8 @@ AlertFeed::AlertFeed(std::vector<std::string> inputs, timeutil::TimePoint now, s
         b.alerts.resize(batch);
     thread_ = std::thread(&AlertFeed::run, this);
     // From here on the reading thread is the one that takes SIGINT and SIGTERM.
-    sigemptyset(&blocked_);
-    sigaddset(&blocked_, SIGINT);
-    sigaddset(&blocked_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &blocked_, &old_mask_);
+    const sigset_t stops = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &stops, &old_mask_);
 }
 
 AlertFeed::~AlertFeed() {

@@ -94,7 +94,7 @@ class AlertFeed {
     int given_ = -1;                ///< the batch the caller holds
     bool done_ = false, stopping_ = false, bad_ = false;
     std::exception_ptr error_;
-    sigset_t blocked_{}, old_mask_{};
+    sigset_t old_mask_{};  ///< the caller's, given back when the reading is over
     std::thread thread_;
     bool finished_ = false, signals_back_ = false;
 };

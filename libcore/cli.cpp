@@ -66,6 +66,23 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
 }
 
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+std::thread thread_without_stop_signals(std::function<void()> fn) {
+    const sigset_t stops = stop_signals();
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    std::thread t(std::move(fn));
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return t;
+}
+
 bool interrupted() {
     return g_signal.load() != 0;
 }

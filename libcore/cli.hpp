@@ -3,10 +3,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "libcore/config.hpp"
 #include "libcore/error.hpp"
@@ -30,6 +32,13 @@ bool interrupted();
 /// SIGINT and SIGTERM set interrupted() (a second one ends the process at once, status 7) and
 /// make a blocking read return; SIGPIPE is ignored. Tool's constructor calls it.
 void install_signal_handlers();
+
+/// The signals that stop a tool: SIGINT and SIGTERM.
+sigset_t stop_signals();
+
+/// Starts `fn` on a thread that never takes the stop signals (a thread inherits the signal mask
+/// it is started with): they stay with the threads that stop on them.
+std::thread thread_without_stop_signals(std::function<void()> fn);
 
 /// A tool's frame. Typical main():
 ///

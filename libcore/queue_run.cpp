@@ -1,8 +1,6 @@
 #include "libcore/queue_run.hpp"
 
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -142,14 +140,8 @@ class Manager {
 
     void start_workers() {
         // Workers leave SIGINT/SIGTERM to this thread, which turns them into a clean stop.
-        sigset_t block, old;
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT);
-        sigaddset(&block, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &block, &old);
         for (int i = 0; i < o_.max_active; ++i)
-            workers_.emplace_back([this] { worker(); });
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+            workers_.push_back(thread_without_stop_signals([this] { worker(); }));
     }
 
     void stop_workers() {

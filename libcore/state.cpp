@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "libcore/cli.hpp"
 #include "libcore/config.hpp"
 #include "libcore/error.hpp"
 
@@ -245,15 +245,7 @@ BackgroundCheckpoints::BackgroundCheckpoints(State& state)
               throw state_error(state.path(), e.what());
           }
       }()) {
-    // The thread never takes SIGINT or SIGTERM (it inherits the mask it is started with): they
-    // are for the threads that read input and stop on them.
-    sigset_t stops, old;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stops, &old);
-    thread_ = std::thread(&BackgroundCheckpoints::run, this);
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    thread_ = thread_without_stop_signals([this] { run(); });
 }
 
 BackgroundCheckpoints::~BackgroundCheckpoints() {

@@ -80,20 +80,12 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
             BatchResult r;
             for (const auto& t : processor.dry_run(batch, r))
                 out.write(ticket_record(t));
-            total.duplicates += r.duplicates;
-            total.counted += r.counted;
-            total.suppressed += r.suppressed;
-            total.updated += r.updated;
-            total.created.insert(total.created.end(), r.created.begin(), r.created.end());
+            total += r;
             continue;
         }
         const BatchResult r = processor.process(batch);
         checkpoints.committed();
-        total.duplicates += r.duplicates;
-        total.counted += r.counted;
-        total.suppressed += r.suppressed;
-        total.updated += r.updated;
-        total.created.insert(total.created.end(), r.created.begin(), r.created.end());
+        total += r;
         bool paged = false;
         for (const auto& t : finish_tickets(state, s, now, r.created)) {
             out.write(ticket_record(t));

@@ -68,11 +68,10 @@ class Finisher {
           s_(s),
           now_(now),
           latest_(db,
-                  "SELECT coalesce(package, ''), coalesce(server, ''), coalesce(dist, ''), "
-                  "coalesce(detail, ''), coalesce(location, ''), coalesce(region, '') "
-                  "FROM ticket_alerts WHERE key = (SELECT key FROM ticket_keys WHERE device = ? "
-                  "AND failure = ?) AND ticket = ? "
-                  "ORDER BY at DESC, id DESC LIMIT 1"),
+                  std::string("SELECT coalesce(package, ''), coalesce(server, ''), "
+                              "coalesce(dist, ''), coalesce(detail, ''), coalesce(location, ''), "
+                              "coalesce(region, '') FROM ticket_alerts WHERE key = ") +
+                      key_sql + " AND ticket = ? ORDER BY at DESC, id DESC LIMIT 1"),
           store_(db,
                  "UPDATE tickets SET stage = ?, held_until = ?, center = ?, rcpts = ?, "
                  "location = ?, location_corrected_from = ?, location_unverified = ?, "

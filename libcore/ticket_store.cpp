@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "libcore/devices.hpp"
@@ -124,9 +125,8 @@ Ticket ticket_row(SQLite::Statement& q) {
     return t;
 }
 
-constexpr const char* alerts_sql =
-    "SELECT id, at FROM ticket_alerts WHERE key = (SELECT key FROM ticket_keys WHERE "
-    "device = ? AND failure = ?) AND at > ? AND ticket = ? ORDER BY at, id";
+const std::string alerts_sql = std::string("SELECT id, at FROM ticket_alerts WHERE key = ") +
+                               key_sql + " AND at > ? AND ticket = ? ORDER BY at, id";
 
 void load_alerts(SQLite::Statement& q, Ticket& t, std::int64_t window_start) {
     q.reset();
@@ -384,42 +384,35 @@ std::vector<std::string> mark_failed(SQLite::Database& db, const std::string& di
                                      const std::string& server, const std::string& device,
                                      const std::string& status, const std::string& by,
                                      const std::string& new_dist, timeutil::TimePoint now) {
-    // ticket_failed is a view: what was done is stored per (dist, device, package), and the
-    // records are read back through the view.
-    SQLite::Statement open(db,
-                           "SELECT package FROM ticket_failed WHERE dist = ?1 AND device = ?2 AND "
-                           "(?3 = '' OR server = ?3) AND status = 'open'");
-    open.bind(1, dist);
-    open.bind(2, ascii_lower(device));
-    open.bind(3, server);
-    std::vector<std::string> packages;
-    while (open.executeStep())
-        packages.push_back(open.getColumn(0).getString());
+    // ticket_failed is a view: the open ones are marked in ticket_failed_status in one
+    // statement, then their records are read back through the view.
+    const std::string name = ascii_lower(device);
     SQLite::Statement set(db,
                           "INSERT INTO ticket_failed_status(dist, device, package, status, "
-                          "resolved_by, new_dist, resolved_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                          "resolved_by, new_dist, resolved_at) SELECT dist, device, package, ?4, "
+                          "?5, ?6, ?7 FROM ticket_failed WHERE dist = ?1 AND device = ?2 AND "
+                          "(?3 = '' OR server = ?3) AND status = 'open' AND true "
                           "ON CONFLICT(dist, device, package) DO UPDATE SET status = ?4, "
-                          "resolved_by = ?5, new_dist = ?6, resolved_at = ?7");
-    SQLite::Statement read(db, std::string("SELECT ") + failed_columns +
-                                   " FROM ticket_failed WHERE dist = ?1 AND device = ?2 AND "
-                                   "package = ?3");
+                          "resolved_by = ?5, new_dist = ?6, resolved_at = ?7 RETURNING package");
+    set.bind(1, dist);
+    set.bind(2, name);
+    set.bind(3, server);
+    set.bind(4, status);
+    bind_or_null(set, 5, by);
+    bind_or_null(set, 6, new_dist);
+    set.bind(7, format_rfc3339(now));
+    std::set<std::string> marked;
+    while (set.executeStep())
+        marked.insert(set.getColumn(0).getString());
     std::vector<std::string> out;
-    for (const auto& package : packages) {
-        set.reset();
-        set.bind(1, dist);
-        set.bind(2, ascii_lower(device));
-        set.bind(3, package);
-        set.bind(4, status);
-        bind_or_null(set, 5, by);
-        bind_or_null(set, 6, new_dist);
-        set.bind(7, format_rfc3339(now));
-        set.exec();
-        read.reset();
-        read.bind(1, dist);
-        read.bind(2, ascii_lower(device));
-        read.bind(3, package);
-        if (read.executeStep()) out.push_back(failed_record(read));
-    }
+    if (marked.empty()) return out;
+    SQLite::Statement read(db, std::string("SELECT ") + failed_columns +
+                                   " FROM ticket_failed WHERE dist = ?1 AND device = ?2 "
+                                   "ORDER BY package");
+    read.bind(1, dist);
+    read.bind(2, name);
+    while (read.executeStep())
+        if (marked.count(read.getColumn(3).getString()) > 0) out.push_back(failed_record(read));
     return out;
 }
 

@@ -23,6 +23,11 @@ namespace swd::ticket {
 /// ticket_thresholds, ticket_centers, ticket_buildings, ticket_paging.
 const Schema& schema();
 
+/// SQL for the number in ticket_keys of the device and failure type bound to the next two
+/// parameters: alerts are found by it (`WHERE key = ` this).
+inline constexpr const char* key_sql =
+    "(SELECT key FROM ticket_keys WHERE device = ? AND failure = ?)";
+
 /// Every schema swd-ticket opens the state file with (ids, devices, outbox, ticket).
 std::vector<const Schema*> schemas();
 

@@ -33,6 +33,16 @@ struct BatchResult {
     std::vector<std::string> created;  ///< ticket ids, in creation order
     int duplicates = 0;                ///< alerts already processed (same id)
     int counted = 0, suppressed = 0, updated = 0;
+
+    /// Adds what another batch did (a run's totals).
+    BatchResult& operator+=(const BatchResult& o) {
+        created.insert(created.end(), o.created.begin(), o.created.end());
+        duplicates += o.duplicates;
+        counted += o.counted;
+        suppressed += o.suppressed;
+        updated += o.updated;
+        return *this;
+    }
 };
 
 /// Decides what to do with alerts. Statements are prepared once; each process() call is one

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "libcore/devices.hpp"
@@ -407,4 +408,47 @@ TEST_CASE("a state file of ticket schema 2 keeps its alerts, tickets and failed 
     const auto r = p.process(std::vector{next});
     CHECK(r.updated == 1);
     CHECK(swd::ticket::find_ticket(st.db(), "T-1")->count == 3);
+}
+
+TEST_CASE("mark_failed marks the open failed distributions once and returns their records",
+          "[ticketing]") {
+    Fixture f;
+    // pos-1 failed D-1 for two packages through relay-a and one through relay-b; pos-2 too.
+    std::vector<Alert> alerts;
+    int n = 0;
+    for (const auto& [device, server, package] :
+         {std::tuple{"pos-1", "relay-a", "pkg-a"}, std::tuple{"pos-1", "relay-a", "pkg-b"},
+          std::tuple{"pos-1", "relay-b", "pkg-c"}, std::tuple{"pos-2", "relay-a", "pkg-a"}}) {
+        Alert a = alert(++n, device, "package", t0 + n * 1min);
+        a.dist = "D-1";
+        a.server = server;
+        a.package = package;
+        alerts.push_back(a);
+    }
+    f.run(alerts);
+    const auto now = t0 + 2h;
+    const auto packages = [](const std::vector<std::string>& records) {
+        std::string out;
+        for (const auto& r : records)
+            out += r.substr(r.find("\"package\":\"") + 11, 5) + " ";
+        return out;
+    };
+    std::vector<std::string> first, again, rest;
+    f.state.write([&](SQLite::Database& db) {
+        first = swd::ticket::mark_failed(db, "D-1", "relay-a", "POS-1", "redistributed", "X-1",
+                                         "D-1-R1", now);
+        again = swd::ticket::mark_failed(db, "D-1", "relay-a", "pos-1", "redistributed", "X-1",
+                                         "D-1-R1", now);
+        rest = swd::ticket::mark_failed(db, "D-1", "", "pos-1", "resolved", "X-2", "", now);
+    });
+    CHECK(packages(first) == "pkg-a pkg-b ");
+    CHECK(first[0].find(R"("status":"redistributed","by":"X-1","new_dist":"D-1-R1")") !=
+          std::string::npos);
+    CHECK(again.empty());               // nothing open is left for relay-a
+    CHECK(packages(rest) == "pkg-c ");  // the ones marked before are not reported again
+    CHECK(rest[0].find(R"("status":"resolved","by":"X-2")") != std::string::npos);
+    swd::ticket::FailedFilter open;
+    const auto still = swd::ticket::failed_records(f.state.db(), open);
+    REQUIRE(still.size() == 1);
+    CHECK(still[0].find(R"("device":"pos-2")") != std::string::npos);
 }
