@@ -74,6 +74,7 @@ void AlertFeed::run() {
             [&](const jsonl::Item& item, std::string& why) {
                 Batch& b = batches_[slot];
                 if (!parse_alert(item.doc, now_, b.alerts[b.used], why)) return false;
+                number_pair(b.alerts[b.used]);
                 if (++b.used == b.alerts.size()) {
                     hand_over();
                     take_free();
@@ -95,6 +96,14 @@ void AlertFeed::run() {
         error_ = error;
     }
     changed_.notify_all();
+}
+
+void AlertFeed::number_pair(Alert& a) {
+    pair_name_.assign(a.device);
+    pair_name_ += '\0';
+    pair_name_ += a.failure;
+    const auto next = static_cast<std::uint32_t>(pairs_.size() + 1);
+    a.pair = pairs_.try_emplace(pair_name_, next).first->second;
 }
 
 bool AlertFeed::next(std::span<const Alert>& batch, std::vector<std::string>& warnings) {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "libcore/cli.hpp"
@@ -82,11 +83,15 @@ class AlertFeed {
         std::vector<std::string> warnings;
     };
     void run();
+    void number_pair(Alert& a);
     void stop();
     void give_signals_back();
 
     std::vector<std::string> inputs_;
     timeutil::TimePoint now_;
+    /// The reading thread's: device and failure type ("device\0failure") -> Alert::pair.
+    std::unordered_map<std::string, std::uint32_t> pairs_;
+    std::string pair_name_;
     Batch batches_[2];
     std::mutex mutex_;
     std::condition_variable changed_;

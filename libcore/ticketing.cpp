@@ -63,15 +63,19 @@ struct Processor::Impl {
     Thresholds thresholds;
     bool has_outages = false;
     std::unordered_map<std::string, std::string> regions;
-    /// A device and failure type: its number in ticket_keys and its latest ticket.
+    /// A device and failure type: its number in ticket_keys, its latest ticket and its
+    /// threshold (which stays the same while the rules and the device's region do).
     struct Key {
         std::int64_t key = 0;
         std::optional<OpenTicket> latest;
+        std::optional<Limit> limit;
     };
     /// Within a batch this process holds the write lock, so what it knows of each device and
     /// failure can be kept here instead of looked up for every alert (and from one batch to
     /// the next while no other process wrote to the state file)...
     std::unordered_map<std::string, Key> keys;
+    /// The same entries by the alerts' pair numbers (nullptr: not looked up yet).
+    std::vector<Key*> by_pair;
     /// PRAGMA data_version inside the last committed batch: when the next batch reads the same,
     /// no other connection has committed since, and what is kept above is still true.
     std::optional<std::int64_t> known_version;
@@ -196,6 +200,16 @@ struct Processor::Impl {
 
     /// The alert's device and failure type: its number (made when it is new) and latest ticket.
     Key& key_of(const Alert& a) {
+        if (a.pair < by_pair.size() && by_pair[a.pair] != nullptr) return *by_pair[a.pair];
+        Key& k = look_up_key(a);
+        if (a.pair != 0) {
+            if (a.pair >= by_pair.size()) by_pair.resize(a.pair + 1);
+            by_pair[a.pair] = &k;
+        }
+        return k;
+    }
+
+    Key& look_up_key(const Alert& a) {
         name.assign(a.device);
         name += '\0';
         name += a.failure;
@@ -336,7 +350,8 @@ struct Processor::Impl {
             ++r.suppressed;
             return;
         }
-        const Limit lim = thresholds.lookup(a.device, region_of(a), a.failure);
+        if (!k.limit) k.limit = thresholds.lookup(a.device, region_of(a), a.failure);
+        const Limit& lim = *k.limit;
         std::optional<OpenTicket>& latest_ticket = k.latest;
         OpenTicket* ticket =
             latest_ticket && is_open(*latest_ticket, at) ? &*latest_ticket : nullptr;
@@ -428,6 +443,7 @@ struct Processor::Impl {
         batch_version = version;
         if (keep) return;
         keys.clear();
+        by_pair.clear();
         regions.clear();
         thresholds = Thresholds::load(db, s);
         any_outage.reset();
@@ -503,6 +519,7 @@ bool parse_alert(simdjson::dom::element record, TimePoint now, Alert& a, std::st
     };
     for (const auto& field : fields)
         (a.*field.second).clear();
+    a.pair = 0;
     std::string_view time;
     bool seen_time = false;
     std::uint32_t seen = 0;

@@ -26,6 +26,10 @@ struct Alert {
     std::string failure;  ///< canonical type, lower case ("other" when the alert has none)
     std::string failure_text, device, server, dist, package, location, region, detail, source;
     timeutil::TimePoint at{};  ///< the alert's `time`, else its `date`, else the run's now
+    /// AlertFeed's number for the device and failure type (the same for the same pair all
+    /// through one feed), so the processor finds what it knows of them without hashing the
+    /// names; 0 when not numbered. A Processor must be given numbers of a single feed.
+    std::uint32_t pair = 0;
 };
 
 /// What a batch did.

@@ -72,6 +72,29 @@ TEST_CASE("an alert feed without bad lines ends clean, also on a batch that is e
     CHECK_FALSE(feed.finish());
 }
 
+TEST_CASE("an alert feed numbers each device and failure type, the same in every batch",
+          "[alert_feed]") {
+    TempDir dir;
+    const auto line = [](const std::string& device, const std::string& failure) {
+        return R"({"type":"alert","id":"A-)" + device + failure + R"(","device":")" + device +
+               R"(","failure":")" + failure + "\"}\n";
+    };
+    const auto path = dir.write(
+        "alerts.jsonl", line("pos-1", "disk") + line("pos-2", "disk") + line("pos-1", "timeout") +
+                            line("POS-1", "Disk") + line("pos-2", "disk") + line("pos-1", "disk"));
+    AlertFeed feed({path}, now, 4);
+    std::span<const Alert> batch;
+    std::vector<std::string> warnings;
+    std::vector<std::uint32_t> got;
+    while (feed.next(batch, warnings)) {
+        for (const Alert& a : batch)
+            got.push_back(a.pair);
+    }
+    CHECK_FALSE(feed.finish());
+    // Names are compared as the processor keys them (lower case): POS-1/Disk is pos-1/disk.
+    CHECK(got == std::vector<std::uint32_t>{1, 2, 3, 1, 2, 1});
+}
+
 TEST_CASE("a dropped alert feed stops its read waiting on a silent pipe", "[alert_feed]") {
     swd::install_signal_handlers();
     int fds[2];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -210,33 +211,46 @@ TEST_CASE("a closed ticket reopens within the reopen window, else a new one", "[
 
 TEST_CASE("one processor over many batches sees what other processes wrote in between",
           "[ticketing]") {
+    // Alerts as AlertFeed gives them (each device and failure type numbered), or not numbered.
+    const bool numbered = GENERATE(false, true);
+    std::map<std::string, std::uint32_t> pairs;
+    const auto in = [&](std::vector<Alert> alerts) {
+        for (Alert& a : alerts) {
+            if (numbered)
+                a.pair =
+                    pairs.try_emplace(a.device + '/' + a.failure, pairs.size() + 1).first->second;
+        }
+        return alerts;
+    };
     Fixture f;
     Processor p(f.state, f.settings, t0 + 30 * 24h);
-    REQUIRE(p.process(std::vector{alert(1, "pos-1", "disk", t0)}).created.size() == 1);
-    CHECK(p.process(std::vector{alert(2, "pos-1", "disk", t0 + 1h)}).updated == 1);
-    // Another process (its own connection) closes the ticket and starts an outage.
+    REQUIRE(p.process(in({alert(1, "pos-1", "disk", t0)})).created.size() == 1);
+    CHECK(p.process(in({alert(2, "pos-1", "disk", t0 + 1h)})).updated == 1);
+    CHECK(p.process(in({alert(10, "pos-4", "connection", t0 + 1h)})).counted == 1);
+    // Another process (its own connection) closes the ticket, starts an outage and lowers a
+    // threshold.
     {
         State other(f.dir.path() / "state.db", swd::ticket::schemas());
         other.write([&](SQLite::Database& db) {
             REQUIRE(swd::ticket::close_ticket(db, f.tickets()[0].id, t0 + 2h));
             swd::ticket::add_outage(db, {"pos-2", t0, t0 + 48h, ""}, t0);
+            swd::ticket::set_threshold(db, "device", "pos-4", "connection", 2, std::nullopt);
         });
     }
     // Past the reopen window the next alert makes a new ticket, not an update of the closed one;
-    // the new outage suppresses pos-2's.
-    auto r = p.process(
-        std::vector{alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h)});
-    CHECK(r.created.size() == 1);
+    // the new outage suppresses pos-2's; pos-4's second connection alert meets the new limit.
+    auto r = p.process(in({alert(3, "pos-1", "disk", t0 + 7h), alert(4, "pos-2", "disk", t0 + 7h),
+                           alert(11, "pos-4", "connection", t0 + 7h)}));
+    CHECK(r.created.size() == 2);
     CHECK(r.updated == 0);
     CHECK(r.suppressed == 1);
     // A batch rolled back (here a dry run) takes what it learned with it.
     swd::ticket::BatchResult dry;
-    CHECK(p.dry_run(std::vector{alert(5, "pos-3", "disk", t0 + 8h)}, dry).size() == 1);
-    r = p.process(
-        std::vector{alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)});
+    CHECK(p.dry_run(in({alert(5, "pos-3", "disk", t0 + 8h)}), dry).size() == 1);
+    r = p.process(in({alert(5, "pos-3", "disk", t0 + 8h), alert(6, "pos-1", "disk", t0 + 8h)}));
     CHECK(r.created.size() == 1);
     CHECK(r.updated == 1);
-    CHECK(f.tickets().size() == 3);
+    CHECK(f.tickets().size() == 4);
 }
 
 TEST_CASE("tickets do not depend on the order alerts arrive in", "[ticketing]") {
