@@ -12,9 +12,10 @@ struct Stopped {};
 }  // namespace
 
 AlertFeed::AlertFeed(std::vector<std::string> inputs, timeutil::TimePoint now, std::size_t batch)
-    : inputs_(std::move(inputs)), now_(now), free_{0, 1} {
+    : inputs_(std::move(inputs)), now_(now), batch_(batch), free_{0, 1} {
+    // Room for a whole batch, made as the alerts come: a run of a few alerts stays small.
     for (Batch& b : batches_)
-        b.alerts.resize(batch);
+        b.alerts.reserve(batch);
     thread_ = std::thread(&AlertFeed::run, this);
     // From here on the reading thread is the one that takes SIGINT and SIGTERM.
     const sigset_t stops = stop_signals();
@@ -73,9 +74,10 @@ void AlertFeed::run() {
             inputs_,
             [&](const jsonl::Item& item, std::string& why) {
                 Batch& b = batches_[slot];
+                if (b.used == b.alerts.size()) b.alerts.emplace_back();
                 if (!parse_alert(item.doc, now_, b.alerts[b.used], why)) return false;
                 number_pair(b.alerts[b.used]);
-                if (++b.used == b.alerts.size()) {
+                if (++b.used == batch_) {
                     hand_over();
                     take_free();
                 }

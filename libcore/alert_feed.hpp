@@ -78,7 +78,7 @@ class AlertFeed {
 
   private:
     struct Batch {
-        std::vector<Alert> alerts;
+        std::vector<Alert> alerts;  ///< read into again and again: alerts[used...] are old
         std::size_t used = 0;
         std::vector<std::string> warnings;
     };
@@ -89,6 +89,7 @@ class AlertFeed {
 
     std::vector<std::string> inputs_;
     timeutil::TimePoint now_;
+    std::size_t batch_;
     /// The reading thread's: device and failure type ("device\0failure") -> Alert::pair.
     std::unordered_map<std::string, std::uint32_t> pairs_;
     std::string pair_name_;
