@@ -581,11 +581,13 @@ class Manager {
                 const auto pkg = r.pos < static_cast<int>(r.packages.size())
                                      ? r.packages[static_cast<std::size_t>(r.pos)]
                                      : std::string();
+                // Killed after its last package's success, before the list's: nothing to resume.
+                const std::string then = pkg.empty()
+                                             ? "its packages are installed; its list completes"
+                                             : "it resumes at " + pkg;
                 events.push_back(add_event(
                     db, make_event(r, "SWD_Resumed", warning, false, pkg,
-                                   "a previous run stopped while this request was active; "
-                                   "it resumes at " +
-                                       pkg,
+                                   "a previous run stopped while this request was active; " + then,
                                    ts)));
                 resumed.push_back(r);
             }
