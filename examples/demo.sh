@@ -117,7 +117,8 @@ done
 echo "events (swd-queue events):"
 relay_do swd-queue --format table events | cut -c1-150 | sed 's/^/  /'
 echo "distribution log ($relay/log/distribution.log):"
-sed 's/^/  /' "$relay/log/distribution.log" | cut -c1-160 | head -8
+# (Never `| head` under pipefail: a writer still writing when head leaves dies of SIGPIPE.)
+cut -c1-160 "$relay/log/distribution.log" | sed -n '1,8s/^/  /p'
 echo "  ..."
 
 say "Service center: the alert mails that arrived"
@@ -150,7 +151,7 @@ say "Maintenance center mc-east receives this ticket"
 for m in "$center/mail/new"/*; do
     sed -n '/^Subject:/p;/^To:/p' "$m" | sed 's/^/  /'
     echo
-    sed '1,/^\r\{0,1\}$/d' "$m" | sed 's/^/  | /' | head -30
+    sed '1,/^\r\{0,1\}$/d' "$m" | sed -n '1,30s/^/  | /p'
 done
 
 say "pos-0004 is repaired; the operator redistributes from relay-a"
