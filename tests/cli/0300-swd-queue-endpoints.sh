@@ -7,11 +7,8 @@
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
 port=$(free_port)
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 alert_retry = ["0s", "1s", "1s", "1s"]
 [alerts]
 to = ["service-center@example.com"]

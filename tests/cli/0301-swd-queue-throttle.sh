@@ -4,11 +4,8 @@
 # under a lock, in the order they happen. Requests on one target also run in creation order.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 [alerts]
 to = ["ops@example.com"]
 EOF

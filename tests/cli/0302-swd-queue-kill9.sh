@@ -20,11 +20,8 @@
 # The checker is shown to fail when a finished package list is run again (requeue).
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 [alerts]
 to = ["ops@example.com"]
 [smtp]

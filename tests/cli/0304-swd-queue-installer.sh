@@ -5,11 +5,8 @@
 # changed, no script run.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 [alerts]
 to = ["ops@example.com"]
 EOF

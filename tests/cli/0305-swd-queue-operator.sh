@@ -4,11 +4,8 @@
 # events filters and show.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 push_retries = 0
 pull_retries = 0
 [alerts]

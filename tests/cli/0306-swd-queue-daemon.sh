@@ -4,11 +4,8 @@
 # the same state is refused. Wake-on-LAN: the wake command and a boot delay, then a second probe.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 poll_interval = "1s"
 wake_cmd = "$T/wake.sh {mac} {target}"
 boot_delay = "1s"

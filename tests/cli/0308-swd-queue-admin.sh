@@ -8,11 +8,8 @@
 # the second probe.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 wake_cmd = "$T/wake.sh {mac} {target}"
 boot_delay = "2s"
 [alerts]

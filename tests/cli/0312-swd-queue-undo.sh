@@ -5,11 +5,8 @@
 # undo says "not installed" (exit 1); an exec target or an unknown one is a usage error.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
+queue_config
 cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
 [alerts]
 to = ["ops@example.com"]
 [smtp]

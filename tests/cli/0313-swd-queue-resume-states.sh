@@ -5,12 +5,7 @@
 # the list completes). Each says so in its SWD_Resumed event.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-cat >>"$SWD_CONFIG" <<EOF
-[queue]
-packages = "$T/store"
-spool = "$T/spool"
-log = "$T/distribution.log"
-EOF
+queue_config
 swd-queue packages add "$SRC/examples/packages/pkg-a-1.2" "$SRC/examples/packages/pkg-b-3.4" >/dev/null
 mkdir -p ep/pos-1 ep/pos-2
 swd-queue targets add pos-1 pos-2 --transport "local:$T/ep/{target}" >/dev/null

@@ -133,6 +133,17 @@ if missing:
 PYEOF
 }
 
+# queue_config — the [queue] section of a swd-queue test: packages in $T/store, the spool in
+# $T/spool, the distribution log $T/distribution.log. More [queue] keys may be appended after it.
+queue_config() {
+    cat >>"$SWD_CONFIG" <<EOF
+[queue]
+packages = "$T/store"
+spool = "$T/spool"
+log = "$T/distribution.log"
+EOF
+}
+
 # free_port — prints a TCP port on 127.0.0.1 that nobody listens on now.
 free_port() {
     $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
