@@ -101,9 +101,7 @@ void AlertFeed::run() {
 }
 
 void AlertFeed::number_pair(Alert& a) {
-    pair_name_.assign(a.device);
-    pair_name_ += '\0';
-    pair_name_ += a.failure;
+    pair_name(a, pair_name_);
     const auto next = static_cast<std::uint32_t>(pairs_.size() + 1);
     a.pair = pairs_.try_emplace(pair_name_, next).first->second;
 }

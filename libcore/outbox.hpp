@@ -53,6 +53,14 @@ struct Report {
     int sent = 0;
     int retry = 0;   ///< failed now, another attempt scheduled
     int failed = 0;  ///< given up: a permanent (5xx) answer, or the ladder is used up
+
+    /// Adds what another delivery did (a run's totals).
+    Report& operator+=(const Report& o) {
+        sent += o.sent;
+        retry += o.retry;
+        failed += o.failed;
+        return *this;
+    }
 };
 
 /// What deliver does beyond the ladder.

@@ -128,11 +128,7 @@ constexpr int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 void configure_sqlite() {
     // Takes effect only before SQLite's first use in the process; later calls change nothing.
-    static const bool once = [] {
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-        return true;
-    }();
-    (void)once;
+    [[maybe_unused]] static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 SQLite::Database open_database(const fs::path& path) {

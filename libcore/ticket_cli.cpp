@@ -92,12 +92,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
             paged = paged || t.paged;
         }
         // A page goes to the center at once, not at the next send.
-        if (paged) {
-            const auto d = deliver_pages(state, s, now);
-            pages.sent += d.sent;
-            pages.retry += d.retry;
-            pages.failed += d.failed;
-        }
+        if (paged) pages += deliver_pages(state, s, now);
     }
     const bool bad = feed.finish();
     out.finish();

@@ -399,10 +399,7 @@ SendReport send(State& state, const Settings& settings, timeutil::TimePoint now,
     });
 
     for (const char* kind : mail_kinds) {
-        const auto r = outbox::deliver(state, settings.smtp, settings.retry, now, kind);
-        report.mail.sent += r.sent;
-        report.mail.retry += r.retry;
-        report.mail.failed += r.failed;
+        report.mail += outbox::deliver(state, settings.smtp, settings.retry, now, kind);
     }
     return report;
 }

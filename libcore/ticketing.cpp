@@ -210,9 +210,7 @@ struct Processor::Impl {
     }
 
     Key& look_up_key(const Alert& a) {
-        name.assign(a.device);
-        name += '\0';
-        name += a.failure;
+        pair_name(a, name);
         auto it = keys.find(name);
         if (it == keys.end()) {
             Key k;
@@ -495,6 +493,12 @@ std::vector<Ticket> Processor::dry_run(std::span<const Alert> alerts, BatchResul
     }
     db.exec("ROLLBACK");
     return tickets;
+}
+
+void pair_name(const Alert& a, std::string& out) {
+    out.assign(a.device);
+    out += '\0';
+    out += a.failure;
 }
 
 bool parse_alert(simdjson::dom::element record, TimePoint now, Alert& a, std::string& why) {

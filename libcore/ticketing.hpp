@@ -32,6 +32,10 @@ struct Alert {
     std::uint32_t pair = 0;
 };
 
+/// The alert's device and failure type as one string ("device\0failure"), written into `out`
+/// (reused, so that naming every alert allocates nothing): what a pair is known by.
+void pair_name(const Alert& a, std::string& out);
+
 /// What a batch did.
 struct BatchResult {
     std::vector<std::string> created;  ///< ticket ids, in creation order
