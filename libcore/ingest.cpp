@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include <stdio_ext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "libcore/claim.hpp"
 #include "libcore/format.hpp"
 #include "libcore/ids.hpp"
 #include "libcore/jsonl.hpp"
@@ -404,7 +406,16 @@ const Schema& schema() {
     static const Schema s{
         "ingest",
         {"CREATE TABLE ingest_seen(key TEXT PRIMARY KEY, alert TEXT, source TEXT NOT NULL, "
-         "seen TEXT NOT NULL) WITHOUT ROWID"},
+         "seen TEXT NOT NULL) WITHOUT ROWID",
+         // Version 2: the records of a batch between its commit and their write. A run commits
+         // a batch before it writes (it never holds the write lock while a pipe is full) and
+         // deletes them in its next transaction; a run that died in between left them here,
+         // owned by a claim (libcore/claim.hpp) of a process that is gone, and the next run
+         // writes them.
+         "CREATE TABLE ingest_out(seq INTEGER PRIMARY KEY, owner TEXT NOT NULL, "
+         "alert INTEGER NOT NULL, record TEXT NOT NULL, source TEXT NOT NULL, "
+         "detail TEXT NOT NULL);"
+         "CREATE INDEX ingest_out_owner ON ingest_out(owner, seq);"},
     };
     return s;
 }
@@ -422,6 +433,15 @@ void add_options(CLI::App& app, Options& opt) {
 }
 
 namespace {
+
+/// What a message becomes on the output: an `alert` record on stdout, or a reject (a warning
+/// on stderr, and its `reject` record in the --rejects file).
+struct Line {
+    bool alert = false;
+    std::string record;
+    std::string source;
+    std::string detail;  ///< a reject's reason, for the warning
+};
 
 /// One message on its way: read and parsed, waiting for its batch to be recorded.
 struct Pending {
@@ -531,16 +551,21 @@ class Run {
             if (!dry_run_ || std::filesystem::exists(path))
                 state_.emplace(path, std::vector<const Schema*>{&ids::schema(), &schema()});
         }
+        if (state_ && !dry_run_) recover();
 
         for (const auto& input : inputs) {
             if (interrupted()) break;
             read_source(input);
         }
         flush();
+        if (written_ > 0) state_->write([&](SQLite::Database& db) { forget_written(db); });
         progress_.clear();
         out_.finish();
         spdlog::info("{} messages, {} alerts, {} rejects, {} duplicates", messages_, alerts_,
                      rejects_count_, duplicates_);
+        if (recovered_ > 0)
+            spdlog::info("{} records of an interrupted run written again", recovered_);
+        if (taken_ > 0) spdlog::info("{} messages moved by another run meanwhile", taken_);
         if (interrupted()) return Exit::interrupted;
         return rejects_count_ || failures_ ? Exit::partial : Exit::ok;
     }
@@ -608,16 +633,80 @@ class Run {
         return p;
     }
 
-    /// Records the batch in the state file (skipping duplicates and giving ids), writes its
-    /// records, then moves its Maildir messages: a message is moved only once its record is
-    /// out and recorded, so an interruption can repeat a record but never lose one.
+    /// Records of a run that died between a commit and the write of what it committed: they
+    /// are taken over (under this process's claim) and written first.
+    void recover() {
+        std::vector<std::string> gone;
+        {
+            SQLite::Statement owners(state_->db(), "SELECT DISTINCT owner FROM ingest_out");
+            while (owners.executeStep()) {
+                std::string owner = owners.getColumn(0).getString();
+                if (!claim::alive(owner)) gone.push_back(std::move(owner));
+            }
+        }
+        if (gone.empty()) return;
+        state_->write([&](SQLite::Database& db) {
+            lines_.clear();
+            SQLite::Statement take(db, "UPDATE ingest_out SET owner = ?1 WHERE owner = ?2");
+            for (const auto& owner : gone) {
+                take.reset();
+                take.bind(1, claim::self());
+                take.bind(2, owner);
+                take.exec();
+            }
+            SQLite::Statement q(db,
+                                "SELECT seq, alert, record, source, detail FROM ingest_out "
+                                "WHERE owner = ? ORDER BY seq");
+            q.bind(1, claim::self());
+            while (q.executeStep()) {
+                written_ = q.getColumn(0).getInt64();
+                lines_.push_back({q.getColumn(1).getInt() != 0, q.getColumn(2).getString(),
+                                  q.getColumn(3).getString(), q.getColumn(4).getString()});
+            }
+        });
+        recovered_ = lines_.size();
+        emit();
+    }
+
+    /// Inside a transaction: the records this run has written need no keeping any more.
+    void forget_written(SQLite::Database& db) {
+        SQLite::Statement forget(db, "DELETE FROM ingest_out WHERE owner = ? AND seq <= ?");
+        forget.bind(1, claim::self());
+        forget.bind(2, written_);
+        forget.exec();
+    }
+
+    /// The output of a message that is not a duplicate.
+    Line line_of(const Pending& p) const {
+        if (p.alert) return {true, alert_record(*p.alert, p.id, p.source), p.source, {}};
+        jsonl::Record r("reject");
+        r.field("stage", "ingest");
+        r.field("reason", p.reason);
+        r.field("detail", p.detail);
+        r.field("source", p.source);
+        return {false, r.finish(), p.source, p.detail};
+    }
+
+    /// Records the batch in the state file (skipping duplicates and giving ids) and commits,
+    /// then writes its records, then moves its Maildir messages. No lock is held while the
+    /// output blocks: the committed records wait in ingest_out until the next transaction, so
+    /// a run killed in between has them written by the next run (a record may then come
+    /// twice, with the same id, never not at all), and a Maildir message is moved only once
+    /// its record is out.
     void flush() {
         if (batch_.empty()) return;
         if (state_ && !dry_run_) {
+            std::int64_t last = written_;
             state_->write([&](SQLite::Database& db) {
+                lines_.clear();
+                last = written_;
+                if (written_ > 0) forget_written(db);
                 SQLite::Statement seen(db, "SELECT 1 FROM ingest_seen WHERE key = ?");
                 SQLite::Statement add(
                     db, "INSERT INTO ingest_seen(key, alert, source, seen) VALUES(?, ?, ?, ?)");
+                SQLite::Statement keep(db,
+                                       "INSERT INTO ingest_out(owner, alert, record, source, "
+                                       "detail) VALUES(?, ?, ?, ?, ?)");
                 const std::string now = timeutil::format_rfc3339(timeutil::now());
                 for (auto& p : batch_) {
                     seen.reset();
@@ -637,10 +726,22 @@ class Run {
                     add.bind(3, p.source);
                     add.bind(4, now);
                     add.exec();
+                    lines_.push_back(line_of(p));
+                    const Line& l = lines_.back();
+                    keep.reset();
+                    keep.bind(1, claim::self());
+                    keep.bind(2, l.alert ? 1 : 0);
+                    keep.bind(3, l.record);
+                    keep.bind(4, l.source);
+                    keep.bind(5, l.detail);
+                    keep.exec();
+                    last = db.getLastInsertRowid();
                 }
-                emit();
             });
+            emit();
+            written_ = last;
         } else {
+            lines_.clear();
             std::optional<SQLite::Statement> seen;
             if (state_) seen.emplace(state_->db(), "SELECT 1 FROM ingest_seen WHERE key = ?");
             for (auto& p : batch_) {
@@ -649,22 +750,28 @@ class Run {
                     seen->bind(1, p.key);
                     p.duplicate = seen->executeStep() || !dry_seen_.insert(p.key).second;
                 }
-                if (p.alert && !p.duplicate) {
+                if (p.duplicate) continue;
+                if (p.alert)
                     p.id = stateless_id(p.key, p.alert->msg.date.value_or(timeutil::TimePoint{}));
-                }
+                lines_.push_back(line_of(p));
             }
             emit();
         }
         for (auto& p : batch_) {
-            if (p.duplicate)
+            if (p.duplicate) {
+                spdlog::debug("{}: duplicate of {}", one_line(p.source), one_line(p.key));
                 ++duplicates_;
-            else if (p.alert)
+            } else if (p.alert) {
                 ++alerts_;
-            else
+            } else {
                 ++rejects_count_;
+            }
             if (p.move_from.empty()) continue;
             try {
-                mailbox::move(p.move_from, p.move_to);
+                if (!mailbox::move(p.move_from, p.move_to)) {
+                    spdlog::debug("{}: taken by another run", one_line(p.move_from.string()));
+                    ++taken_;
+                }
             } catch (const Error& e) {
                 progress_.clear();
                 spdlog::error("{}", one_line(e.what()));
@@ -674,35 +781,30 @@ class Run {
         batch_.clear();
     }
 
-    /// Writes the batch's records and reject lines, and flushes them. A signal that breaks a
-    /// blocked write is an interruption, not a write error.
+    /// Writes lines_ and flushes them. A signal that breaks a blocked write is an interruption,
+    /// not a write error: what was not written yet is dropped, not written at exit into a pipe
+    /// that may never drain; it waits in ingest_out (or, without a state file, in the source)
+    /// for the next run.
     void emit() {
         try {
-            write_batch();
+            write_lines();
         } catch (const Error&) {
-            if (interrupted()) throw Error(Exit::interrupted, "interrupted");
-            throw;
+            if (!interrupted()) throw;
+            __fpurge(stdout);
+            batch_.clear();
+            throw Error(Exit::interrupted, "interrupted");
         }
     }
 
-    void write_batch() {
+    void write_lines() {
         progress_.clear();
-        for (const auto& p : batch_) {
-            if (p.duplicate) {
-                spdlog::debug("{}: duplicate of {}", one_line(p.source), one_line(p.key));
-            } else if (p.alert) {
-                out_.write(alert_record(*p.alert, p.id, p.source));
-            } else {
-                spdlog::warn("{}: {}", one_line(p.source), one_line(p.detail));
-                if (rejects_) {
-                    jsonl::Record r("reject");
-                    r.field("stage", "ingest");
-                    r.field("reason", p.reason);
-                    r.field("detail", p.detail);
-                    r.field("source", p.source);
-                    write_all(rejects_.get(), r.finish() + "\n");
-                }
+        for (const auto& l : lines_) {
+            if (l.alert) {
+                out_.write(l.record);
+                continue;
             }
+            spdlog::warn("{}: {}", one_line(l.source), one_line(l.detail));
+            if (rejects_) write_all(rejects_.get(), l.record + "\n");
         }
         flush_file(stdout, "output");
         if (rejects_) flush_file(rejects_.get(), opt_.rejects);
@@ -723,8 +825,11 @@ class Run {
     std::optional<State> state_;
     std::unique_ptr<std::FILE, FileClose> rejects_;
     std::vector<Pending> batch_;
+    std::vector<Line> lines_;   ///< what the batch (or a recovery) writes
+    std::int64_t written_ = 0;  ///< ingest_out rows up to this one are written
     std::unordered_set<std::string> dry_seen_;
     std::uint64_t messages_ = 0, alerts_ = 0, rejects_count_ = 0, duplicates_ = 0, failures_ = 0;
+    std::uint64_t recovered_ = 0, taken_ = 0;
 };
 
 }  // namespace

@@ -617,19 +617,28 @@ struct Reader::Impl {
         if (!have_next) return false;
         item.source = "mbox:" + name + "#" + std::to_string(next_from);
         have_next = false;
-        bool prev_blank = false;
-        std::size_t last_len = 0;
+        // A blank line is held back until the next line shows it is not the one before a
+        // separator (or the end), which belongs to the mbox: it never counts against max_size.
+        std::string blank;
+        bool held = false;
         std::string_view line;
         std::uint64_t line_offset = 0;
         bool line_start = false;
         while (next_line(line, line_offset, line_start)) {
-            if (line_start && starts_with_from(line) && (prev_blank || looks_like_envelope(line))) {
+            if (line_start && starts_with_from(line) && (held || looks_like_envelope(line))) {
                 have_next = true;
                 next_from = line_offset;
                 break;
             }
-            prev_blank = line_start && is_blank(line);
-            last_len = line.size();
+            if (held) {
+                append(item, blank);
+                held = false;
+            }
+            if (line_start && is_blank(line)) {
+                blank.assign(line);
+                held = true;
+                continue;
+            }
             if (line_start && line.starts_with('>')) {
                 // mboxrd: ">From " was "From ", ">>From " was ">From "; mboxo's ">From " too.
                 const std::size_t quotes = line.find_first_not_of('>');
@@ -637,11 +646,6 @@ struct Reader::Impl {
                     line.remove_prefix(1);
             }
             append(item, line);
-        }
-        // The blank line before the next separator (or the end) belongs to the mbox.
-        if (prev_blank) {
-            item.size -= last_len;
-            if (!item.too_large) message.resize(message.size() - last_len);
         }
         item.raw = message;
         return true;
@@ -808,10 +812,12 @@ std::filesystem::path seen_path(const std::filesystem::path& file, bool flagged)
     return file.parent_path().parent_path() / "cur" / (name + ":2," + flags);
 }
 
-void move(const std::filesystem::path& from, const std::filesystem::path& to) {
-    if (from == to) return;
-    if (::rename(from.c_str(), to.c_str()) != 0)
-        throw Error(Exit::partial, "moving " + from.string() + ": " + errno_text(errno));
+bool move(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (from == to) return true;
+    if (::rename(from.c_str(), to.c_str()) == 0) return true;
+    const int err = errno;
+    if (err == ENOENT && ::access(from.c_str(), F_OK) != 0 && errno == ENOENT) return false;
+    throw Error(Exit::partial, "moving " + from.string() + ": " + errno_text(err));
 }
 
 }  // namespace swd::mailbox

@@ -71,7 +71,8 @@ class Reader {
 /// its existing flags kept and S (seen) added, F (flagged) too when `flagged`, in ASCII order.
 std::filesystem::path seen_path(const std::filesystem::path& file, bool flagged);
 
-/// Renames `from` to `to`. Throws Error(Exit::partial, "moving FROM: why").
-void move(const std::filesystem::path& from, const std::filesystem::path& to);
+/// Renames `from` to `to`. Returns false when `from` is gone: another run moved it first.
+/// Throws Error(Exit::partial, "moving FROM: why") for any other failure.
+bool move(const std::filesystem::path& from, const std::filesystem::path& to);
 
 }  // namespace swd::mailbox

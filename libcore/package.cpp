@@ -17,45 +17,31 @@
 #include "libcore/error.hpp"
 #include "libcore/text.hpp"
 #include "libcore/time.hpp"
+#include "libcore/xml.hpp"
 
 namespace swd::package {
 
 namespace {
 
-// "GX:FILE" -> "file"
-std::string local(const char* name) {
-    std::string_view n(name);
-    if (const auto colon = n.rfind(':'); colon != std::string_view::npos)
-        n.remove_prefix(colon + 1);
-    return ascii_lower(n);
-}
+using xml::local_name;
 
 std::optional<std::string> attr(const pugi::xml_node& node, std::string_view name) {
     for (const auto& a : node.attributes())
-        if (local(a.name()) == name) return std::string(a.value());
+        if (local_name(a.name()) == name) return std::string(a.value());
     return std::nullopt;
 }
 
 std::vector<pugi::xml_node> children(const pugi::xml_node& node, std::string_view name) {
     std::vector<pugi::xml_node> out;
     for (const auto& c : node.children())
-        if (c.type() == pugi::node_element && local(c.name()) == name) out.push_back(c);
+        if (c.type() == pugi::node_element && local_name(c.name()) == name) out.push_back(c);
     return out;
 }
 
 pugi::xml_node child(const pugi::xml_node& node, std::string_view name) {
     for (const auto& c : node.children())
-        if (c.type() == pugi::node_element && local(c.name()) == name) return c;
+        if (c.type() == pugi::node_element && local_name(c.name()) == name) return c;
     return {};
-}
-
-void descendants(const pugi::xml_node& node, std::string_view name,
-                 std::vector<pugi::xml_node>& out) {
-    for (const auto& c : node.children()) {
-        if (c.type() != pugi::node_element) continue;
-        if (local(c.name()) == name) out.push_back(c);
-        descendants(c, name, out);
-    }
 }
 
 std::string text(const pugi::xml_node& node) {
@@ -84,8 +70,7 @@ bool yes(std::string_view v) {
 }
 
 Access read_access(const pugi::xml_node& node, const std::string& origin) {
-    std::vector<pugi::xml_node> acls;
-    descendants(node, "acl", acls);
+    const auto acls = xml::descendants(node, "acl");
     Access a;
     if (acls.empty()) return a;
     mode_t mode = 0;
@@ -182,15 +167,11 @@ std::string normalise_arch(std::string_view arch) {
     return a;
 }
 
-Manifest parse_manifest(std::string_view xml, const std::string& origin) {
+Manifest parse_manifest(std::string_view document, const std::string& origin) {
     pugi::xml_document doc;
-    const auto parsed =
-        doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
-    if (!parsed)
-        throw Error(Exit::usage, origin + ": malformed XML at offset " +
-                                     std::to_string(parsed.offset) + ": " + parsed.description());
+    xml::load(doc, document, origin);
     const auto root = doc.document_element();
-    if (local(root.name()) != "softpkg")
+    if (local_name(root.name()) != "softpkg")
         throw Error(Exit::usage, origin + ": root element is <" + std::string(root.name()) +
                                      ">, expected <SOFTPKG>");
     Manifest m;
@@ -254,7 +235,7 @@ Manifest parse_manifest(std::string_view xml, const std::string& origin) {
     for (const auto& codebase : children(impl, "codebase")) {
         for (const auto& n : codebase.children()) {
             if (n.type() != pugi::node_element) continue;
-            const auto kind = local(n.name());
+            const auto kind = local_name(n.name());
             if (kind == "dir") {
                 Directory d;
                 auto dest = attr(n, "destination");

@@ -92,7 +92,8 @@ std::string normalise_arch(std::string_view arch);
 /// Parses a manifest. Element and attribute names are matched case-insensitively and an XML
 /// namespace prefix (GX:) is ignored, so seed 003's SOFTPKG examples read as they are.
 /// Every path is checked with beneath::split_relative. Throws Error(Exit::usage,
-/// "ORIGIN: why") for malformed XML, a missing name/version/sha256, a bad path or attribute.
+/// "ORIGIN: why") for malformed XML, elements nested deeper than xml::max_depth (256) levels,
+/// a missing name/version/sha256, a bad path or attribute.
 Manifest parse_manifest(std::string_view xml, const std::string& origin);
 
 /// Reads DIR/swd-package.xml. Throws Error(Exit::usage, "DIR: why").

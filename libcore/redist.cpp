@@ -87,6 +87,7 @@ class Run {
     timeutil::Duration lookback_{0};
     std::unique_ptr<Terminal> term_;
     std::unique_ptr<State> st_;
+    std::vector<LogFile> files_;  ///< the distribution logs to search, oldest first
     std::unique_ptr<distlog::Appender> log_;
     std::unique_ptr<RecordOutput> out_;
     bool holds_ = false;
@@ -119,6 +120,16 @@ void Run::settle() {
         "--lookback");
     since_ = when(opt_.since, "--since", now_);
     until_ = when(opt_.until, "--until", now_);
+    // The logs are found before the state file is opened (and its tables made), so that a
+    // wrong --log changes nothing.
+    const auto log_dir =
+        opt_.log_dir.empty() ? config.get_string("redist.log_dir").value_or("") : opt_.log_dir;
+    if (!opt_.logs.empty())
+        files_ = named_files(opt_.logs);
+    else if (!log_dir.empty())
+        files_ = rotation_set_in(log_dir, settings_.log.filename().string());
+    else
+        files_ = rotation_set(settings_.log);
     st_ = std::make_unique<State>(state_path(tool_.common().state, config), [] {
         auto s = queue::schemas();
         s.push_back(&schema());
@@ -604,20 +615,10 @@ Exit Run::go() {
         for (const auto& nd : issued_new_dists(st_->db(), p.dist))
             more.insert(nd);
     }
-    const auto log_dir = opt_.log_dir.empty()
-                             ? tool_.config().get_string("redist.log_dir").value_or("")
-                             : opt_.log_dir;
-    std::vector<LogFile> files;
-    if (!opt_.logs.empty())
-        files = named_files(opt_.logs);
-    else if (!log_dir.empty())
-        files = rotation_set_in(log_dir, settings_.log.filename().string());
-    else
-        files = rotation_set(settings_.log);
-    const auto found = search(files, jobs, more, stats_);
+    const auto found = search(files_, jobs, more, stats_);
     if (stats_.files_failed > 0) partial_ = true;
     spdlog::info("searched {} of {} log file(s), {} lines, for {} job(s)", stats_.files_read,
-                 files.size(), stats_.lines, plans.size());
+                 files_.size(), stats_.lines, plans.size());
 
     // 4-8. Build, show, approve, issue, record (steps 134-150).
     for (auto& plan : plans) {

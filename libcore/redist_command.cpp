@@ -87,8 +87,10 @@ std::vector<Occurrence> scan(const std::vector<std::string>& words) {
             if (i >= words.size()) throw Error(Exit::usage, std::string(name) + " has no value");
             o.values.push_back(i++);
         }
+        // Further values, as CLI11 takes them: up to the next word that looks like an option,
+        // known or not ("--note keep-me" of another manager is never a target).
         if (multi(name)) {
-            while (i < words.size() && words[i] != "--" && option_of(words[i]).empty())
+            while (i < words.size() && !(words[i].size() > 1 && words[i][0] == '-'))
                 o.values.push_back(i++);
         }
         o.end = i;

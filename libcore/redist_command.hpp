@@ -20,7 +20,8 @@ struct TargetSpec {
 
 /// What a submit command says, read the way swd-queue's option parser reads it: `--opt value`,
 /// `--opt=value`, and for --target and --package several values after one option (up to the
-/// next known option or "--").
+/// next word that starts with '-', as CLI11 reads them). Words of options it does not know are
+/// left alone.
 struct CommandView {
     std::string dist;
     std::string redist_of;

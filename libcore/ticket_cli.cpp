@@ -68,6 +68,21 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     outbox::Report pages;
     std::size_t alerts = 0;
     BackgroundCheckpoints checkpoints(state);
+    std::size_t printed = 0, recovered = 0;
+    bool paged = false;
+    const auto print_finished = [&](const std::vector<Ticket>& tickets) {
+        for (const auto& t : tickets) {
+            out.write(ticket_record(t));
+            paged = paged || t.paged;
+        }
+        printed += tickets.size();
+    };
+    // Tickets a killed run made and never finished: finished (and printed) first.
+    if (!tool.common().dry_run) {
+        const auto orphans = recover_tickets(state, s, now, false);
+        recovered = orphans.size();
+        print_finished(orphans);
+    }
     AlertFeed feed(opt.inputs, now, static_cast<std::size_t>(s.batch));
     std::span<const Alert> batch;
     std::vector<std::string> warnings;
@@ -86,19 +101,20 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
         const BatchResult r = processor.process(batch);
         checkpoints.committed();
         total += r;
-        bool paged = false;
-        for (const auto& t : finish_tickets(state, s, now, r.created)) {
-            out.write(ticket_record(t));
-            paged = paged || t.paged;
-        }
+        print_finished(finish_tickets(state, s, now, r.created));
         // A page goes to the center at once, not at the next send.
         if (paged) pages += deliver_pages(state, s, now);
+        paged = false;
     }
+    if (paged) pages += deliver_pages(state, s, now);
     const bool bad = feed.finish();
     out.finish();
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
-                 alerts, total.created.size(), total.updated, total.counted, total.suppressed,
-                 total.duplicates);
+                 alerts, tool.common().dry_run ? total.created.size() : printed, total.updated,
+                 total.counted, total.suppressed, total.duplicates);
+    if (recovered > 0)
+        spdlog::info("{} ticket{} a stopped run left unfinished, finished now", recovered,
+                     recovered == 1 ? "" : "s");
     if (pages.sent + pages.retry + pages.failed > 0)
         spdlog::info("pages: {} sent, {} to retry, {} failed", pages.sent, pages.retry,
                      pages.failed);

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <map>
 
+#include "libcore/claim.hpp"
 #include "libcore/cli.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/mail.hpp"
@@ -77,7 +78,7 @@ class Finisher {
                  "location = ?, location_corrected_from = ?, location_unverified = ?, "
                  "region = ?, building = ?, address = ?, package = ?, server = ?, dist = ?, "
                  "detail = ?, diagnostics = ?, message_id = ?, paged = ?, dirty = 0, "
-                 "claimed = NULL WHERE id = ?"),
+                 "claimed = NULL, claimer = NULL WHERE id = ?"),
           devices_(db) {}
 
     /// The inventory check, routing, hold and page of one claimed ticket. The ticket's mail is
@@ -252,29 +253,11 @@ timeutil::TimePoint shift_end(timeutil::TimePoint t, const std::vector<int>& shi
     return t;
 }
 
-std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
-                                   const std::vector<std::string>& ids) {
-    const std::string claimed_at = format_rfc3339(timeutil::now());
-    const std::string stale = format_rfc3339(timeutil::now() - outbox::stale_claim);
-    // Tickets just created are claimed already (stage new, `claimed` at their creation);
-    // others are claimed here when their claim is stale or they wait for a center.
-    std::vector<std::string> claimed = ids;
-    if (ids.empty()) {
-        state.write([&](SQLite::Database& db) {
-            claimed.clear();
-            SQLite::Statement q(db,
-                                "UPDATE tickets SET stage = 'diagnosing', claimed = ?1 "
-                                "WHERE (stage IN ('new', 'diagnosing') AND claimed <= ?2) "
-                                "OR stage = 'unrouted' RETURNING id");
-            q.bind(1, claimed_at);
-            q.bind(2, stale);
-            while (q.executeStep())
-                claimed.push_back(q.getColumn(0).getString());
-            std::sort(claimed.begin(), claimed.end());
-        });
-    }
-    if (claimed.empty()) return {};
+namespace {
 
+/// Finishes the tickets this process holds the claim of.
+std::vector<Ticket> finish_claimed(State& state, const Settings& settings, timeutil::TimePoint now,
+                                   const std::vector<std::string>& claimed) {
     std::vector<Ticket> tickets;
     tickets.reserve(claimed.size());
     std::vector<DiagnosticTarget> targets;
@@ -308,13 +291,62 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
     return tickets;
 }
 
+}  // namespace
+
+std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
+                                   const std::vector<std::string>& ids) {
+    if (ids.empty()) return {};
+    return finish_claimed(state, settings, now, ids);
+}
+
+std::vector<Ticket> recover_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
+                                    bool unrouted) {
+    const std::string claimed_at = format_rfc3339(timeutil::now());
+    const std::string stale = format_rfc3339(timeutil::now() - outbox::stale_claim);
+    std::vector<std::string> claimed;
+    state.write([&](SQLite::Database& db) {
+        claimed.clear();
+        SQLite::Statement q(db,
+                            "SELECT id, claimed, claimer, stage FROM tickets "
+                            "WHERE stage IN ('new', 'diagnosing', 'unrouted') ORDER BY id");
+        std::map<std::string, bool> alive;  // by claimer
+        while (q.executeStep()) {
+            const std::string stage = q.getColumn(3).getString();
+            bool take = false;
+            if (stage == "unrouted") {
+                take = unrouted;
+            } else if (q.getColumn(1).isNull() || q.getColumn(1).getString() <= stale) {
+                take = true;
+            } else if (!q.getColumn(2).isNull()) {
+                const std::string claimer = q.getColumn(2).getString();
+                auto [it, fresh] = alive.try_emplace(claimer, true);
+                if (fresh) it->second = claim::alive(claimer);
+                take = !it->second;
+            }
+            if (take) claimed.push_back(q.getColumn(0).getString());
+        }
+        SQLite::Statement mark(db,
+                               "UPDATE tickets SET stage = 'diagnosing', claimed = ?1, "
+                               "claimer = ?2 WHERE id = ?3");
+        for (const auto& id : claimed) {
+            mark.reset();
+            mark.bind(1, claimed_at);
+            mark.bind(2, claim::self());
+            mark.bind(3, id);
+            mark.exec();
+        }
+    });
+    if (claimed.empty()) return {};
+    return finish_claimed(state, settings, now, claimed);
+}
+
 outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now) {
     return outbox::deliver(state, settings.smtp, settings.retry, now, "page");
 }
 
 SendReport send(State& state, const Settings& settings, timeutil::TimePoint now, bool flush) {
     SendReport report;
-    report.finished = static_cast<int>(finish_tickets(state, settings, now, {}).size());
+    report.finished = static_cast<int>(recover_tickets(state, settings, now, true).size());
 
     // Held tickets whose shift has ended: one message per center.
     std::map<std::string, std::vector<std::string>> held;

@@ -24,11 +24,16 @@ timeutil::TimePoint shift_end(timeutil::TimePoint t, const std::vector<int>& shi
 /// and keeping the alert's as location_corrected_from; an unknown device is location_unverified),
 /// routes to a center, and marks the ticket ready for its mail (`queued`) or held until the
 /// end of the shift; a page goes to the outbox at once (due now: see deliver_pages).
-/// `ids` names the tickets this process just created; empty means recovery: tickets left
-/// `new` or being diagnosed for 10 minutes by a process that died, and unrouted tickets whose
-/// center may now be known. Returns the finished tickets.
+/// `ids` names the tickets this process just created (none: nothing is done). Returns the
+/// finished tickets.
 std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
                                    const std::vector<std::string>& ids);
+
+/// Claims and finishes the tickets another process left unfinished: those whose claimer is gone
+/// (killed: at once) or whose claim is older than outbox::stale_claim (10 minutes), and with
+/// `unrouted` the unrouted tickets, whose center may now be known. Returns them.
+std::vector<Ticket> recover_tickets(State& state, const Settings& settings, timeutil::TimePoint now,
+                                    bool unrouted);
 
 /// The pages that are due (those finish_tickets just queued, and any other due page) delivered
 /// at once, by `process` right after it made their tickets: the outbox's rules apply, so a page
@@ -36,7 +41,7 @@ std::vector<Ticket> finish_tickets(State& state, const Settings& settings, timeu
 outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now);
 
 struct SendReport {
-    int finished = 0;  ///< tickets recovered by finish_tickets
+    int finished = 0;  ///< tickets recovered by recover_tickets
     int mails = 0;     ///< ticket mails written
     int digests = 0;   ///< merged messages for held tickets
     int updates = 0;   ///< update mails written

@@ -278,6 +278,10 @@ const Schema& schema() {
             "JOIN ticket_alerts a ON a.id = substr(f.latest, 21) "
             "LEFT JOIN ticket_failed_status s ON s.dist = f.dist AND s.device = f.device AND "
             "s.package = f.package;",
+            // Version 5: who holds a ticket's claim (libcore/claim.hpp), so that the tickets of
+            // a process that died are finished by the next run at once, not after the
+            // stale-claim time.
+            "ALTER TABLE tickets ADD COLUMN claimer TEXT;",
         },
     };
     return ticket;

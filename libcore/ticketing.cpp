@@ -5,6 +5,7 @@
 
 #include <unordered_map>
 
+#include "libcore/claim.hpp"
 #include "libcore/devices.hpp"
 #include "libcore/error.hpp"
 #include "libcore/format.hpp"
@@ -135,8 +136,8 @@ struct Processor::Impl {
           new_ticket(db,
                      "INSERT INTO tickets(id, device, failure, stage, count, threshold, "
                      "window_s, first_at, last_at, trigger_at, window_start, created, claimed, "
-                     "location, region, package, server, dist, detail) VALUES(?, ?, ?, 'new', "
-                     "0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     "claimer, location, region, package, server, dist, detail) VALUES(?, ?, ?, "
+                     "'new', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           devices(db) {
         // Batches touch index pages all over the file (the window index is keyed by device, so
         // a large batch dirties most of its pages): keep them in memory, and checkpoint the WAL
@@ -328,6 +329,7 @@ struct Processor::Impl {
         new_ticket.bind(++i, window_start);
         new_ticket.bindNoCopy(++i, now_text);
         new_ticket.bindNoCopy(++i, claimed);
+        new_ticket.bindNoCopy(++i, claim::self());
         for (const std::string* v :
              {&a.location, &a.region, &a.package, &a.server, &a.dist, &a.detail})
             new_ticket.bindNoCopy(++i, *v);

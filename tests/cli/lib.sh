@@ -19,6 +19,7 @@ cd "$T"
 _swd_pids=()
 _swd_cleanup() {
     local pid
+    [[ -f $T/slow.pids ]] && while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$T/slow.pids"
     for pid in "${_swd_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${_swd_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$T"
@@ -164,6 +165,16 @@ while time.time() < end:
         time.sleep(0.05)
 sys.exit(1)
 PYEOF
+}
+
+# slow_command — prints the path of a command that sleeps a minute, for diagnostics that a
+# test kills swd-ticket in the middle of. The tools run such commands in process groups of
+# their own, which outlive a killed tool: each one leaves its pid in $T/slow.pids, and they are
+# killed when the test ends.
+slow_command() {
+    printf '#!/bin/sh\necho $$ >>"%s/slow.pids"\nexec sleep 60\n' "$T" >"$T/slow-command"
+    chmod +x "$T/slow-command"
+    echo "$T/slow-command"
 }
 
 # start_bg COMMAND... — runs COMMAND in the background; it is stopped when the test ends.

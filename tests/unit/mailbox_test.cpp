@@ -141,6 +141,28 @@ TEST_CASE("mbox: messages and lines larger than the read chunk", "[mailbox]") {
     }
 }
 
+TEST_CASE("mbox: a message of exactly max_size bytes is whole, as it is from a file", "[mailbox]") {
+    TempDir t;
+    // The separator's blank line belongs to the mbox, so it is no byte of the message.
+    const std::string head = "From: a@b.example.com\nSubject: x\n\n";
+    const std::string m = head + std::string(1000 - head.size() - 1, 'x') + "\n";
+    REQUIRE(m.size() == 1000);
+    const std::string sep = "From a@b Sat Nov 21 10:00:00 2026\n";
+    write(t.path() / "box", sep + m + "\n" + sep + m + "\n\n" + sep + m);
+    const auto got = read_all((t.path() / "box").string(), {false, 1000});
+    REQUIRE(got.size() == 3);
+    CHECK_FALSE(got[0].too_large);
+    CHECK(got[0].raw == m);
+    CHECK(got[0].size == 1000);
+    // A blank line of its own before the separator's is part of the message: one byte too many.
+    CHECK(got[1].too_large);
+    CHECK(got[1].size == 1001);
+    CHECK_FALSE(got[2].too_large);
+    CHECK(got[2].raw == m);
+    write(t.path() / "one", m);
+    CHECK_FALSE(read_all((t.path() / "one").string(), {false, 1000}).at(0).too_large);
+}
+
 TEST_CASE("a file that does not start with From is one message", "[mailbox]") {
     TempDir t;
     write(t.path() / "msg", "From: a@b.example.com\n\nbody\n");
@@ -252,13 +274,17 @@ TEST_CASE("seen_path: into cur/ with S (and F), existing flags kept in order", "
     CHECK(seen_path(md / "cur" / "1.M1.host:2,", false) == md / "cur" / "1.M1.host:2,S");
 }
 
-TEST_CASE("move renames, and says why it cannot", "[mailbox]") {
+TEST_CASE("move renames, tells a message another run took, and says why it cannot", "[mailbox]") {
     TempDir t;
     const fs::path md = maildir(t);
     write(md / "new" / "1", "x");
-    swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S");
+    CHECK(swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S"));
     CHECK(fs::exists(md / "cur" / "1:2,S"));
     CHECK_FALSE(fs::exists(md / "new" / "1"));
-    CHECK_THROWS_WITH(swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S"),
+    // Gone from new/: another run moved it first.
+    CHECK_FALSE(swd::mailbox::move(md / "new" / "1", md / "cur" / "1:2,S"));
+    write(md / "new" / "2", "x");
+    fs::remove_all(md / "cur");
+    CHECK_THROWS_WITH(swd::mailbox::move(md / "new" / "2", md / "cur" / "2:2,S"),
                       Catch::Contains("moving") && Catch::Contains("No such file"));
 }

@@ -119,6 +119,22 @@ TEST_CASE("rebuild keeps every other word in its place", "[redist]") {
     CHECK(swd::process::split_words(swd::process::shell_join(h)) == h);
 }
 
+TEST_CASE("a foreign manager's options before, between and after targets are kept", "[redist]") {
+    const Words foreign{"mgr",       "submit",    "--mode",   "fast",  "--dist", "D-1",
+                        "--package", "pkg-a-1.2", "--target", "pos-1", "--note", "keep-me",
+                        "--target",  "pos-2",     "pos-3",    "-x",    "--prio", "5",
+                        "--target",  "pos-4",     "--tail"};
+    const auto v = read_command(foreign);
+    REQUIRE(v.targets.size() == 4);
+    CHECK(v.targets[0].name == "pos-1");
+    CHECK(v.targets[2].name == "pos-3");
+    CHECK(v.targets[3].name == "pos-4");
+    CHECK(rebuild(foreign, "D-1-R1", "D-1", {"pos-1", "pos-3"}) ==
+          Words{"mgr",      "submit",    "--mode",    "fast",     "--dist", "D-1-R1", "--redist-of",
+                "D-1",      "--package", "pkg-a-1.2", "--target", "pos-1",  "--note", "keep-me",
+                "--target", "pos-3",     "-x",        "--prio",   "5",      "--tail"});
+}
+
 TEST_CASE("manager templates put the command in as words or as one quoted word", "[redist]") {
     const Words cmd{"swd-queue", "submit", "--dist", "D-1-R1", "--origin", "a b;c"};
     CHECK(ManagerTemplate("other-manager --id {dist} {argv}").expand(cmd, "D-1-R1", "D-1") ==
