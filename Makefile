@@ -18,6 +18,10 @@ DEBS = cmake ninja-build g++ pkg-config ccache \
 BENCH_DEBS = mblaze ripgrep sqlite3 time
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# ccache keys on paths relative to the checkout, so that another clone of the same sources (CI's)
+# finds what this one compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 CMAKE_COMMON = -G Ninja -DSWD_WERROR=ON
 
 .PHONY: all deps bench-deps build build-asan check demo bench install clean
