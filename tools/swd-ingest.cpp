@@ -1,6 +1,6 @@
 // swd-ingest: alert mail in, alert records out (DESIGN §8, seed 002 "parsing 216").
-#include "libcore/cli.hpp"
-#include "libcore/ingest.hpp"
+#include "libcore/alert/ingest.hpp"
+#include "libcore/base/cli.hpp"
 
 int main(int argc, char** argv) {
     swd::Tool tool("swd-ingest", "turn alert mail into alert records", swd::ingest::config_keys());

@@ -1,7 +1,7 @@
 // swd-queue: the queue manager and distribution manager of an intermediate server (DESIGN §8,
 // seed 004).
-#include "libcore/cli.hpp"
-#include "libcore/queue.hpp"
+#include "libcore/base/cli.hpp"
+#include "libcore/queue/cli.hpp"
 
 int main(int argc, char** argv) {
     swd::Tool tool("swd-queue", "queue manager and distribution manager of an intermediate server",

@@ -1,7 +1,7 @@
 // swd-redist: batch redistribution from a repaired intermediate server (DESIGN §8, seed 002
 // FIG. 2 steps 120-154).
-#include "libcore/cli.hpp"
-#include "libcore/redist.hpp"
+#include "libcore/base/cli.hpp"
+#include "libcore/redist/cli.hpp"
 
 int main(int argc, char** argv) {
     swd::Tool tool("swd-redist", "batch redistribution from a repaired intermediate server",

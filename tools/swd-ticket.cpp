@@ -1,6 +1,6 @@
 // swd-ticket: from valid alerts to the right job tickets, delivered (DESIGN §8, seed 002 FIG. 3).
-#include "libcore/cli.hpp"
-#include "libcore/ticket_cli.hpp"
+#include "libcore/base/cli.hpp"
+#include "libcore/ticket/cli.hpp"
 
 int main(int argc, char** argv) {
     swd::Tool tool("swd-ticket", "from valid alerts to the right job tickets, delivered",

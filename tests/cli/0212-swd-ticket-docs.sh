@@ -10,7 +10,7 @@ check_config_keys swd-ticket ticket
 [[ $(wc -l <keys) -ge 18 ]] || fail "too few [ticket] keys: $(tr '\n' ' ' <keys)"
 
 template_section=$(sed -n '/^# TEMPLATE/,/^# CONFIGURATION/p' "$man")
-fields=$(grep -oE '^\s+\{"[a-z_]+",' "$SRC/libcore/ticket_template.cpp" | grep -oE '[a-z_]+' | sort -u)
+fields=$(grep -oE '^\s+\{"[a-z_]+",' "$SRC/libcore/ticket/template.cpp" | grep -oE '[a-z_]+' | sort -u)
 [[ $(wc -w <<<"$fields") -ge 25 ]] || fail "too few template fields: $fields"
 for field in $fields ping traceroute name output time; do
     grep -qE "(^|[ ,*])$field([ ,*]|$)" <<<"$template_section" || fail "man page lacks template field $field"

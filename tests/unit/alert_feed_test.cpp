@@ -1,12 +1,11 @@
-#include "libcore/alert_feed.hpp"
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "libcore/cli.hpp"
+#include "libcore/base/cli.hpp"
+#include "libcore/ticket/feed.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/cli.hpp"
+#include "libcore/base/cli.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>

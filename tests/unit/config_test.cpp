@@ -1,4 +1,4 @@
-#include "libcore/config.hpp"
+#include "libcore/base/config.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -1,11 +1,11 @@
-#include "libcore/devices.hpp"
+#include "libcore/alert/devices.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 
-#include "libcore/error.hpp"
-#include "libcore/state.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/base/state.hpp"
 #include "temp_dir.hpp"
 
 using swd::Error;

@@ -1,9 +1,9 @@
-#include "libcore/distlog.hpp"
+#include "libcore/queue/distlog.hpp"
 
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "libcore/process.hpp"
+#include "libcore/base/process.hpp"
 #include "pkg_fixture.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/format.hpp"
+#include "libcore/base/format.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "libcore/ids.hpp"
+#include "libcore/base/ids.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>

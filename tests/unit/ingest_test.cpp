@@ -1,10 +1,10 @@
-#include "libcore/ingest.hpp"
+#include "libcore/alert/ingest.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "libcore/config.hpp"
-#include "libcore/error.hpp"
+#include "libcore/base/config.hpp"
+#include "libcore/base/error.hpp"
 
 namespace {
 

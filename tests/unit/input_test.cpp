@@ -1,4 +1,4 @@
-#include "libcore/input.hpp"
+#include "libcore/base/input.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 #include <random>
 #include <thread>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/installer.hpp"
+#include "libcore/package/installer.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "libcore/package.hpp"
+#include "libcore/package/manifest.hpp"
 #include "pkg_fixture.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/jsonl.hpp"
+#include "libcore/base/jsonl.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -12,7 +12,7 @@
 #include <limits>
 #include <random>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 namespace {

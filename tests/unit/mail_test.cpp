@@ -1,12 +1,11 @@
-#include "libcore/mail.hpp"
-
 #include <gmime/gmime.h>
 
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/mail/compose.hpp"
 
 namespace {
 

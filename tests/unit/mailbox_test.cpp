@@ -1,4 +1,4 @@
-#include "libcore/mailbox.hpp"
+#include "libcore/mail/mailbox.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/message.hpp"
+#include "libcore/mail/message.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "libcore/error.hpp"
-#include "libcore/mailbox.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/mail/mailbox.hpp"
 
 namespace {
 

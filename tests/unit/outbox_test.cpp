@@ -1,4 +1,4 @@
-#include "libcore/outbox.hpp"
+#include "libcore/mail/outbox.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "libcore/mail.hpp"
+#include "libcore/mail/compose.hpp"
 #include "smtp_server.hpp"
 #include "temp_dir.hpp"
 

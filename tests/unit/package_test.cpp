@@ -1,8 +1,7 @@
-#include "libcore/package.hpp"
-
 #include <catch2/catch.hpp>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/package/manifest.hpp"
 #include "pkg_fixture.hpp"
 
 namespace {

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "libcore/beneath.hpp"
+#include "libcore/base/beneath.hpp"
 #include "temp_dir.hpp"
 
 namespace swd::test {

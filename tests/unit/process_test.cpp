@@ -1,4 +1,4 @@
-#include "libcore/process.hpp"
+#include "libcore/base/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 using swd::Exit;

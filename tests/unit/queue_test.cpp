@@ -1,14 +1,13 @@
-#include "libcore/queue.hpp"
-
 #include <catch2/catch.hpp>
 
-#include "libcore/ids.hpp"
-#include "libcore/outbox.hpp"
-#include "libcore/process.hpp"
-#include "libcore/queue_alert.hpp"
-#include "libcore/queue_intake.hpp"
-#include "libcore/queue_run.hpp"
-#include "libcore/queue_transport.hpp"
+#include "libcore/base/ids.hpp"
+#include "libcore/base/process.hpp"
+#include "libcore/mail/outbox.hpp"
+#include "libcore/queue/alert.hpp"
+#include "libcore/queue/cli.hpp"
+#include "libcore/queue/intake.hpp"
+#include "libcore/queue/run.hpp"
+#include "libcore/queue/transport.hpp"
 #include "pkg_fixture.hpp"
 #include "smtp_server.hpp"
 

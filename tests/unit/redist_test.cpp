@@ -7,15 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "libcore/error.hpp"
-#include "libcore/ids.hpp"
-#include "libcore/process.hpp"
-#include "libcore/redist_command.hpp"
-#include "libcore/redist_log.hpp"
-#include "libcore/redist_plan.hpp"
-#include "libcore/redist_store.hpp"
-#include "libcore/state.hpp"
-#include "libcore/ticket_store.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/base/ids.hpp"
+#include "libcore/base/process.hpp"
+#include "libcore/base/state.hpp"
+#include "libcore/redist/command.hpp"
+#include "libcore/redist/log.hpp"
+#include "libcore/redist/plan.hpp"
+#include "libcore/redist/store.hpp"
+#include "libcore/ticket/store.hpp"
 #include "temp_dir.hpp"
 
 namespace {

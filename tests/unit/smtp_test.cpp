@@ -1,4 +1,4 @@
-#include "libcore/smtp.hpp"
+#include "libcore/mail/smtp.hpp"
 
 #include <sys/stat.h>
 
@@ -7,9 +7,9 @@
 #include <sstream>
 #include <string>
 
-#include "libcore/config.hpp"
-#include "libcore/error.hpp"
-#include "libcore/mail.hpp"
+#include "libcore/base/config.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/mail/compose.hpp"
 #include "smtp_server.hpp"
 #include "temp_dir.hpp"
 

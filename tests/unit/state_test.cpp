@@ -1,4 +1,4 @@
-#include "libcore/state.hpp"
+#include "libcore/base/state.hpp"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
-#include "libcore/config.hpp"
-#include "libcore/error.hpp"
-#include "libcore/ids.hpp"
+#include "libcore/base/config.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/base/ids.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;

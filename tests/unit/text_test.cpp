@@ -1,4 +1,4 @@
-#include "libcore/text.hpp"
+#include "libcore/base/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,11 +1,10 @@
-#include "libcore/ticket_admin.hpp"
-
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 
-#include "libcore/error.hpp"
-#include "libcore/ticket_store.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/ticket/admin.hpp"
+#include "libcore/ticket/store.hpp"
 #include "temp_dir.hpp"
 
 namespace {

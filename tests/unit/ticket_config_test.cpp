@@ -1,12 +1,11 @@
-#include "libcore/ticket_config.hpp"
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "libcore/error.hpp"
-#include "libcore/ticket_template.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/ticket/config.hpp"
+#include "libcore/ticket/template.hpp"
 
 using namespace std::chrono_literals;
 

@@ -1,16 +1,15 @@
-#include "libcore/ticket_delivery.hpp"
-
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
 
-#include "libcore/config.hpp"
-#include "libcore/devices.hpp"
-#include "libcore/outbox.hpp"
-#include "libcore/ticket_admin.hpp"
-#include "libcore/ticketing.hpp"
+#include "libcore/alert/devices.hpp"
+#include "libcore/base/config.hpp"
+#include "libcore/mail/outbox.hpp"
+#include "libcore/ticket/admin.hpp"
+#include "libcore/ticket/delivery.hpp"
+#include "libcore/ticket/processor.hpp"
 #include "smtp_server.hpp"
 #include "temp_dir.hpp"
 

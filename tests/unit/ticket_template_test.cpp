@@ -1,5 +1,3 @@
-#include "libcore/ticket_template.hpp"
-
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <ctime>
@@ -7,9 +5,10 @@
 #include <sstream>
 #include <string>
 
-#include "libcore/error.hpp"
-#include "libcore/ticket_config.hpp"
-#include "libcore/ticket_delivery.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/ticket/config.hpp"
+#include "libcore/ticket/delivery.hpp"
+#include "libcore/ticket/template.hpp"
 
 namespace {
 

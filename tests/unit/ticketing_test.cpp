@@ -1,5 +1,3 @@
-#include "libcore/ticketing.hpp"
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -9,11 +7,12 @@
 #include <tuple>
 #include <vector>
 
-#include "libcore/devices.hpp"
-#include "libcore/ids.hpp"
-#include "libcore/outbox.hpp"
-#include "libcore/ticket_admin.hpp"
-#include "libcore/ticket_store.hpp"
+#include "libcore/alert/devices.hpp"
+#include "libcore/base/ids.hpp"
+#include "libcore/mail/outbox.hpp"
+#include "libcore/ticket/admin.hpp"
+#include "libcore/ticket/processor.hpp"
+#include "libcore/ticket/store.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "libcore/time.hpp"
+#include "libcore/base/time.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>

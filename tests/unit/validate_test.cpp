@@ -1,13 +1,13 @@
-#include "libcore/validate.hpp"
+#include "libcore/alert/validate.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 
-#include "libcore/config.hpp"
-#include "libcore/devices.hpp"
-#include "libcore/error.hpp"
-#include "libcore/state.hpp"
+#include "libcore/alert/devices.hpp"
+#include "libcore/base/config.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/base/state.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;

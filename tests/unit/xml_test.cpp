@@ -1,9 +1,9 @@
-#include "libcore/xml.hpp"
+#include "libcore/base/xml.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "libcore/error.hpp"
+#include "libcore/base/error.hpp"
 
 namespace {
 

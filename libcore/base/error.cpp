@@ -1,0 +1,13 @@
+#include "libcore/base/error.hpp"
+
+#include <cstring>
+
+namespace swd {
+
+std::string errno_text(int err) {
+    char buf[256];
+    // GNU strerror_r returns the message, which may or may not live in buf.
+    return std::string(strerror_r(err, buf, sizeof buf));
+}
+
+}  // namespace swd

@@ -1,0 +1,955 @@
+#include "libcore/queue/cli.hpp"
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+
+#include "libcore/base/beneath.hpp"
+#include "libcore/base/ids.hpp"
+#include "libcore/base/input.hpp"
+#include "libcore/base/jsonl.hpp"
+#include "libcore/base/process.hpp"
+#include "libcore/mail/compose.hpp"
+#include "libcore/mail/outbox.hpp"
+#include "libcore/package/installer.hpp"
+#include "libcore/package/manifest.hpp"
+#include "libcore/queue/alert.hpp"
+#include "libcore/queue/intake.hpp"
+#include "libcore/queue/run.hpp"
+#include "libcore/queue/transport.hpp"
+
+namespace swd::queue {
+
+namespace {
+
+std::filesystem::path state_base() {
+    if (::geteuid() == 0) return "/var/lib/swd";
+    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
+        return std::filesystem::path(x) / "swd";
+    if (const char* h = std::getenv("HOME"); h && *h)
+        return std::filesystem::path(h) / ".local/state/swd";
+    return "swd";
+}
+
+std::chrono::seconds seconds_of(const Config& c, std::string_view key, std::int64_t fallback) {
+    return std::chrono::seconds(c.get_seconds(key).value_or(fallback));
+}
+
+}  // namespace
+
+const ConfigKeys& config_keys() {
+    static const ConfigKeys keys{
+        {"queue.packages", KeyKind::string, "",
+         "package store (default /var/lib/swd/packages for root, else "
+         "$XDG_STATE_HOME/swd/packages)"},
+        {"queue.spool", KeyKind::string, "",
+         "spool with tmp/ incoming/ corrupt/ (default /var/spool/swd/queue for root, else "
+         "$XDG_STATE_HOME/swd/spool)"},
+        {"queue.log", KeyKind::string, "",
+         "distribution log (default /var/log/swd/distribution.log for root, else "
+         "$XDG_STATE_HOME/swd/distribution.log)",
+         "SWD_QUEUE_LOG"},
+        {"queue.max_active", KeyKind::integer, "8", "requests active at once (run --max-active)"},
+        {"queue.retry_interval", KeyKind::duration, "\"15m\"", "wait before a push retry"},
+        {"queue.push_retries", KeyKind::integer, "3", "push retries before authoritative pull"},
+        {"queue.pull_retries", KeyKind::integer, "1", "authoritative pull attempts before abort"},
+        {"queue.probe_timeout", KeyKind::duration, "\"10s\"",
+         "limit for a probe or wake-on-LAN command"},
+        {"queue.install_timeout", KeyKind::duration, "\"1h\"", "limit for an exec install command"},
+        {"queue.script_timeout", KeyKind::duration, "\"10m\"",
+         "limit for a package script when its manifest gives none"},
+        {"queue.wake_cmd", KeyKind::string, "",
+         "wake-on-LAN argv template for unreachable targets with a MAC, e.g. \"wakeonlan {mac}\""},
+        {"queue.boot_delay", KeyKind::duration, "\"2m\"",
+         "wait after wake-on-LAN before probing again"},
+        {"queue.poll_interval", KeyKind::duration, "\"5s\"",
+         "run --daemon: how often to look for work"},
+        {"queue.server", KeyKind::string, "",
+         "this server's name in alerts (default: first label of [smtp] from's domain)"},
+        {"queue.alert_retry", KeyKind::durations,
+         "[\"0s\", \"1m\", \"5m\", \"15m\", \"1h\", \"4h\", \"12h\", \"1d\", \"2d\", \"3d\", "
+         "\"4d\", \"5d\", \"6d\", \"7d\"]",
+         "when to retry an alert the service center did not take (from the first attempt)"},
+    };
+    return keys;
+}
+
+Settings settings_from(const Config& c) {
+    Settings s;
+    const auto path_or = [&](std::string_view key, const std::filesystem::path& fallback) {
+        const auto v = c.get_string(key).value_or("");
+        return v.empty() ? fallback : std::filesystem::path(v);
+    };
+    s.packages = path_or("queue.packages", state_base() / "packages");
+    s.spool =
+        path_or("queue.spool", ::geteuid() == 0 ? std::filesystem::path("/var/spool/swd/queue")
+                                                : state_base() / "spool");
+    s.log = path_or("queue.log", distlog::default_path());
+    s.max_active = static_cast<int>(c.get_int("queue.max_active").value_or(8));
+    if (s.max_active < 1 || s.max_active > 1024)
+        throw Error(Exit::config, "queue.max_active must be between 1 and 1024");
+    s.retry_interval = c.get_seconds("queue.retry_interval").value_or(900);
+    s.push_retries = static_cast<int>(c.get_int("queue.push_retries").value_or(3));
+    s.pull_retries = static_cast<int>(c.get_int("queue.pull_retries").value_or(1));
+    if (s.push_retries < 0 || s.pull_retries < 0)
+        throw Error(Exit::config, "queue.push_retries and queue.pull_retries must not be negative");
+    s.probe_timeout = seconds_of(c, "queue.probe_timeout", 10);
+    s.install_timeout = seconds_of(c, "queue.install_timeout", 3600);
+    s.script_timeout = seconds_of(c, "queue.script_timeout", 600);
+    s.wake_cmd = c.get_string("queue.wake_cmd").value_or("");
+    if (!s.wake_cmd.empty())
+        with_context(
+            "queue.wake_cmd", [&] { check_template("template", s.wake_cmd); }, Exit::config);
+    s.boot_delay = seconds_of(c, "queue.boot_delay", 120);
+    s.poll_interval = seconds_of(c, "queue.poll_interval", 5);
+    if (s.poll_interval.count() < 1) s.poll_interval = std::chrono::seconds(1);
+    s.alert_to = c.get_strings("alerts.to").value_or(std::vector<std::string>{});
+    for (const auto& d : c.get_strings("queue.alert_retry").value_or(std::vector<std::string>{})) {
+        if (auto v = timeutil::parse_duration(d)) s.alert_retry.push_back(*v);
+    }
+    if (s.alert_retry.empty()) s.alert_retry.push_back(timeutil::Duration(0));
+    s.smtp = smtp::settings_from(c);
+    s.server = c.get_string("queue.server").value_or("");
+    if (s.server.empty()) {
+        auto addr = mail::address_of(s.smtp.from);
+        auto host = addr.substr(addr.find('@') == std::string::npos ? 0 : addr.find('@') + 1);
+        if (host.empty()) host = mail::host_name();
+        s.server = host.substr(0, host.find('.'));
+    }
+    return s;
+}
+
+std::vector<const Schema*> schemas() {
+    return {&ids::schema(), &outbox::schema(), &schema()};
+}
+
+namespace {
+
+struct Subs {
+    CLI::App *submit, *pull_request, *login, *run, *list, *show, *hold, *release, *requeue, *del,
+        *flush, *events, *ack, *send, *alerts, *alerts_retry, *undo, *targets, *targets_add,
+        *targets_list, *targets_remove, *packages, *packages_add, *packages_list, *packages_remove;
+};
+
+Subs& subs() {
+    static Subs s{};
+    return s;
+}
+
+// Ids from the arguments, else from stdin when it is not a terminal: one per line, or JSONL
+// records with an "id" (so `swd-queue list --queue abort | swd-queue requeue` works).
+std::vector<std::string> ids_from(const std::vector<std::string>& args) {
+    if (!args.empty()) return args;
+    if (::isatty(STDIN_FILENO)) throw Error(Exit::usage, "no ids: name them, or pipe them in");
+    std::vector<std::string> out;
+    LineReader in(InputSpec{"-"});
+    std::string_view line;
+    simdjson::dom::parser parser;
+    while (in.next(line)) {
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos) continue;
+        if (line[first] == '{') {
+            simdjson::dom::element doc;
+            std::string copy(line);
+            if (!parser.parse(copy).get(doc)) {
+                std::int64_t number = 0;
+                if (auto id = jsonl::get_string(doc, "id"))
+                    out.emplace_back(*id);
+                else if (!doc["id"].get(number))  // an alert's id is a number
+                    out.push_back(std::to_string(number));
+                else
+                    spdlog::warn("stdin:{}: a record without an id", in.line_number());
+                continue;
+            }
+            spdlog::warn("stdin:{}: not a JSON record with an id", in.line_number());
+            continue;
+        }
+        auto last = line.find_last_not_of(" \t\r");
+        out.emplace_back(line.substr(first, last - first + 1));
+    }
+    return out;
+}
+
+std::string target_record(const Target& t) {
+    jsonl::Record r("target");
+    r.field("name", t.name).field("transport", t.transport);
+    if (!t.probe_cmd.empty()) r.field("probe_cmd", t.probe_cmd);
+    if (!t.install_cmd.empty()) r.field("install_cmd", t.install_cmd);
+    for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"address", &t.address},
+                               {"mac", &t.mac},
+                               {"location", &t.location},
+                               {"region", &t.region}})
+        if (!v->empty()) r.field(k, *v);
+    r.field("added", t.added);
+    return r.finish();
+}
+
+std::string package_record(const package::Package& p) {
+    jsonl::Record r("package");
+    const auto& m = p.manifest;
+    r.field("id", m.id()).field("name", m.name).field("version", m.version);
+    if (!m.title.empty()) r.field("title", m.title);
+    r.field("files", static_cast<std::int64_t>(m.files.size()));
+    std::vector<std::string> deps;
+    for (const auto& d : m.dependencies)
+        deps.push_back((d.kind == package::Dependency::Kind::asset ? "asset:" : "install:") +
+                       d.id());
+    r.field("dependencies", deps);
+    r.field("path", p.dir.string()).field("manifest_sha256", p.manifest_sha256);
+    return r.finish();
+}
+
+struct Env {
+    Tool& tool;
+    Options& opt;
+    Settings settings;
+    std::unique_ptr<State> state;
+    std::unique_ptr<distlog::Appender> log;
+
+    State& st() {
+        if (!state)
+            state =
+                std::make_unique<State>(state_path(tool.common().state, tool.config()), schemas());
+        return *state;
+    }
+    distlog::Appender& dlog() {
+        if (!log) log = std::make_unique<distlog::Appender>(settings.log);
+        return *log;
+    }
+    bool dry() const { return tool.common().dry_run; }
+};
+
+// After the global options: the words of the subcommand as received, for the log.
+std::vector<std::string> words_after(const std::vector<std::string>& argv,
+                                     const std::string& verb) {
+    static const std::set<std::string> with_value{"--state", "--config", "--format"};
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        if (with_value.count(argv[i])) {
+            ++i;
+            continue;
+        }
+        if (argv[i] == verb) return {argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end()};
+    }
+    return {};
+}
+
+Exit do_submit(Env& env) {
+    auto words = words_after(env.opt.raw_argv, "submit");
+    words.insert(words.begin(), "submit");
+    RecordOutput out(env.tool.format());
+    if (env.dry()) {
+        auto in = parse_command(env.st().db(), env.settings, words, "", timeutil::now());
+        for (const auto& r : in.requests)
+            out.write(r.to_record());
+        out.finish();
+        return Exit::ok;
+    }
+    for (const auto& r : submit_words(env.st(), env.settings, env.dlog(), words))
+        out.write(r.to_record());
+    out.finish();
+    return Exit::ok;
+}
+
+// Takes in a pull-request or login built from the command line, like a spool line.
+Exit do_intake(Env& env, std::vector<std::string> words) {
+    const auto now = timeutil::now();
+    auto in = parse_command(env.st().db(), env.settings, words, "", now);
+    RecordOutput out(env.tool.format());
+    if (env.dry()) {
+        for (const auto& r : in.requests)
+            out.write(r.to_record());
+        out.finish();
+        return Exit::ok;
+    }
+    env.dlog().append(now, in.log);
+    std::vector<Request> stored;
+    env.st().write([&](SQLite::Database& db) { stored = store(db, in, now); });
+    for (const auto& r : stored)
+        out.write(r.to_record());
+    out.finish();
+    if (in.kind == Intake::Kind::login)
+        spdlog::info("{}: {} pull request(s) activated", in.endpoint, stored.size());
+    return Exit::ok;
+}
+
+Exit do_pull_request(Env& env) {
+    auto& o = env.opt;
+    std::vector<std::string> packages = o.packages;
+    if (!o.packages_from.empty()) {
+        LineReader in(InputSpec{o.packages_from});
+        std::string_view line;
+        while (in.next(line)) {
+            const auto first = line.find_first_not_of(" \t\r");
+            if (first == std::string_view::npos || line[first] == '#') continue;
+            const auto last = line.find_last_not_of(" \t\r");
+            packages.emplace_back(line.substr(first, last - first + 1));
+        }
+    }
+    if (packages.empty())
+        throw Error(Exit::usage, "pull-request: no packages (--package or --packages-from)");
+    std::vector<std::string> words{"pull-request", "--endpoint", o.endpoint};
+    for (const auto& p : packages) {
+        words.push_back("--package");
+        words.push_back(p);
+    }
+    if (!o.dist.empty()) {
+        words.push_back("--dist");
+        words.push_back(o.dist);
+    }
+    return do_intake(env, words);
+}
+
+Exit do_run(Env& env) {
+    auto& o = env.opt;
+    if (o.once && o.daemon) throw Error(Exit::usage, "run: --once and --daemon exclude each other");
+    RunOptions ro;
+    ro.daemon = o.daemon;
+    ro.max_active = o.max_active > 0 ? o.max_active : env.settings.max_active;
+    RecordOutput out(Format::jsonl);
+    if (env.dry()) {
+        // What would be activated now, without doing it.
+        const auto ts = timeutil::format_rfc3339(timeutil::now());
+        std::set<std::string> busy;
+        int n = 0;
+        for (const auto& r : list_requests(env.st().db(), "incoming")) {
+            if (n >= ro.max_active || r.not_before > ts || busy.count(r.target)) continue;
+            busy.insert(r.target);
+            ++n;
+            out.write(r.to_record());
+        }
+        out.finish();
+        return Exit::ok;
+    }
+    const auto rep = run_manager(env.st(), env.settings, env.dlog(), out, ro);
+    out.finish();
+    spdlog::info("run: {} activated, {} done, {} failed attempts, {} corrupt spool files",
+                 rep.attempts, rep.done, rep.failed, rep.corrupt);
+    return (rep.failed > 0 || rep.corrupt > 0) ? Exit::partial : Exit::ok;
+}
+
+Exit do_list(Env& env) {
+    RecordOutput out(env.tool.format(),
+                     {"id", "dist", "mode", "queue", "targets", "packages", "next_package",
+                      "push_left", "pull_left", "not_before", "last_package"});
+    for (const auto& r : list_requests(env.st().db(), env.opt.queue, env.opt.dist, env.opt.target))
+        out.write(r.to_record());
+    out.finish();
+    return Exit::ok;
+}
+
+Exit do_show(Env& env) {
+    if (env.opt.args.size() != 1) throw Error(Exit::usage, "show takes one request id");
+    auto r = find_request(env.st().db(), env.opt.args.front());
+    if (!r) throw Error(Exit::negative, "no request " + env.opt.args.front());
+    RecordOutput out(Format::jsonl);  // a request and its events do not make one table
+    out.write(r->to_record());
+    EventFilter f;
+    f.request = r->id;
+    for (const auto& e : list_events(env.st().db(), f))
+        out.write(e.to_record());
+    out.finish();
+    return Exit::ok;
+}
+
+// hold, release, requeue, delete, flush: each id is checked and changed in one transaction.
+Exit do_operator(Env& env, const std::string& verb) {
+    std::vector<std::string> ids = env.opt.args;
+    if (verb != "flush" || !ids.empty() || !::isatty(STDIN_FILENO)) ids = ids_from(ids);
+    // flush without ids: every waiting request (like postqueue -f).
+    if (verb == "flush" && ids.empty()) {
+        for (const auto* q : {"hold", "pull"})
+            for (const auto& r : list_requests(env.st().db(), q))
+                if (!r.held) ids.push_back(r.id);
+    }
+    RecordOutput out(env.tool.format());
+    bool partial = false;
+    const auto now = timeutil::now();
+    const auto ts = timeutil::format_rfc3339(now);
+    for (const auto& id : ids) {
+        std::string problem;
+        std::optional<Request> changed;
+        const auto apply = [&](SQLite::Database& db) {
+            problem.clear();
+            changed.reset();
+            auto r = find_request(db, id);
+            if (!r) {
+                problem = "no such request";
+                return;
+            }
+            if (r->queue == "active") {
+                problem = "active now; wait for it to finish";
+                return;
+            }
+            const auto finished = r->queue == "done" || r->queue == "abort";
+            if (verb == "hold") {
+                if (finished) {
+                    problem = "already finished (" + r->queue + ")";
+                    return;
+                }
+                r->queue = "hold";
+                r->held = true;
+            } else if (verb == "release") {
+                if (!r->held) {
+                    problem = "not held";
+                    return;
+                }
+                r->held = false;
+                if (r->queue == "hold") {
+                    r->queue = "incoming";
+                    r->not_before = ts;
+                }
+            } else if (verb == "requeue") {
+                if (r->queue == "done") r->pos = 0;
+                r->queue = "incoming";
+                r->mode = r->first_mode;
+                r->held = false;
+                r->not_before = ts;
+                r->push_left = r->push_retries;
+                r->pull_left = r->pull_retries;
+            } else if (verb == "flush") {
+                if (r->held || (r->queue != "hold" && r->queue != "pull")) {
+                    problem =
+                        r->held ? "held (release it first)" : "not waiting (" + r->queue + ")";
+                    return;
+                }
+                r->queue = "incoming";
+                r->not_before = ts;
+            }
+            r->updated = ts;
+            if (env.dry()) {
+                changed = r;
+                return;
+            }
+            if (verb == "delete")
+                delete_request(db, id);
+            else
+                update_request(db, *r);
+            Event e;
+            e.cls = "SWD_Operator";
+            e.severity = harmless;
+            e.request = r->id;
+            e.dist = r->dist;
+            e.target = r->target;
+            e.message = verb + " by operator";
+            e.time = ts;
+            add_event(db, e);
+            changed = r;
+        };
+        if (env.dry())
+            apply(env.st().db());
+        else
+            env.st().write(apply);
+        if (!problem.empty()) {
+            spdlog::warn("{}: {}: {}", verb, id, problem);
+            partial = true;
+            continue;
+        }
+        if (!env.dry())
+            env.dlog().append(now, {{"dist", changed->dist},
+                                    {"event", "operator"},
+                                    {"action", verb},
+                                    {"request", changed->id},
+                                    {"target", changed->target},
+                                    {"queue", verb == "delete" ? "deleted" : changed->queue}});
+        out.write(changed->to_record());
+    }
+    out.finish();
+    return partial ? Exit::partial : Exit::ok;
+}
+
+Exit do_events(Env& env) {
+    EventFilter f;
+    f.open_only = env.opt.open_only;
+    f.request = env.opt.request;
+    if (!env.opt.since.empty()) {
+        auto t = timeutil::parse_since(env.opt.since, timeutil::now());
+        if (!t)
+            throw Error(Exit::usage,
+                        "--since '" + env.opt.since + "' is neither a duration nor a date");
+        f.since = timeutil::format_rfc3339(*t);
+    }
+    RecordOutput out(env.tool.format(), {"id", "class", "severity", "open", "request", "target",
+                                         "package", "message", "time"});
+    for (const auto& e : list_events(env.st().db(), f))
+        out.write(e.to_record());
+    out.finish();
+    return Exit::ok;
+}
+
+Exit do_ack(Env& env) {
+    const auto ids = ids_from(env.opt.args);
+    const auto ts = timeutil::format_rfc3339(timeutil::now());
+    bool partial = false;
+    RecordOutput out(env.tool.format());
+    for (const auto& id : ids) {
+        bool ok = false;
+        if (!env.dry())
+            env.st().write([&](SQLite::Database& db) { ok = ack_event(db, id, ts); });
+        else
+            ok = true;
+        if (!ok) {
+            spdlog::warn("ack: {}: no such open event", id);
+            partial = true;
+            continue;
+        }
+        if (auto e = find_event(env.st().db(), id)) out.write(e->to_record());
+    }
+    out.finish();
+    return partial ? Exit::partial : Exit::ok;
+}
+
+Exit do_send(Env& env) {
+    if (env.settings.alert_to.empty()) {
+        spdlog::info("send: [alerts] to is empty: nothing to send");
+        return Exit::ok;
+    }
+    if (env.dry()) {
+        for (const auto& e : outbox::list(env.st().db(), "pending"))
+            if (e.kind == "alert")
+                spdlog::warn("would send alert {} (attempt {})", e.ref, e.attempts + 1);
+        return Exit::ok;
+    }
+    const auto rep = send_alerts(env.st(), env.settings, timeutil::now()).mail;
+    spdlog::info("send: {} sent, {} to retry, {} refused for good", rep.sent, rep.retry,
+                 rep.failed);
+    if (rep.retry + rep.failed > 0) {
+        spdlog::warn(
+            "send: {} alert(s) not taken by {} ({} will be retried; refused ones wait "
+            "for swd-queue alerts retry)",
+            rep.retry + rep.failed, smtp::masked_url(env.settings.smtp.url), rep.retry);
+        return Exit::network;
+    }
+    return Exit::ok;
+}
+
+std::vector<outbox::Entry> queue_alerts(SQLite::Database& db, const std::string& status) {
+    std::vector<outbox::Entry> out;
+    for (auto& e : outbox::list(db, status))
+        if (e.kind == alert_kind) out.push_back(std::move(e));
+    return out;
+}
+
+const std::vector<std::string> alert_columns{"id",      "status",     "attempts", "request",
+                                             "subject", "last_error", "next_at",  "sent_at"};
+
+Exit do_alerts(Env& env) {
+    RecordOutput out(env.tool.format(), alert_columns);
+    for (const auto& e : queue_alerts(env.st().db(), env.opt.status))
+        out.write(alert_record(e));
+    out.finish();
+    return Exit::ok;
+}
+
+// alerts retry: the named (or --all: every unsent) alerts are due now with a fresh ladder; then
+// every due alert is sent, as `send` does, and the named ones are printed as they ended.
+Exit do_alerts_retry(Env& env) {
+    std::vector<std::int64_t> ids;
+    bool partial = false;
+    if (env.opt.all) {
+        if (!env.opt.args.empty()) throw Error(Exit::usage, "alerts retry: ids or --all, not both");
+        for (const auto* status : {"failed", "pending"})
+            for (const auto& e : queue_alerts(env.st().db(), status))
+                ids.push_back(e.id);
+        std::sort(ids.begin(), ids.end());
+    } else {
+        for (const auto& text : ids_from(env.opt.args)) {
+            std::int64_t id = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+            if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+                spdlog::warn("alerts retry: {}: not an alert id (a number)", text);
+                partial = true;
+                continue;
+            }
+            ids.push_back(id);
+        }
+    }
+    const auto now = timeutil::now();
+    std::vector<std::int64_t> taken;
+    for (const auto id : ids) {
+        bool ok = false;
+        if (env.dry()) {
+            const auto e = outbox::find(env.st().db(), id);
+            ok = e && e->kind == alert_kind && (e->status == "failed" || e->status == "pending");
+        } else {
+            env.st().write(
+                [&](SQLite::Database& db) { ok = outbox::retry(db, id, alert_kind, now); });
+        }
+        if (!ok) {
+            const auto e = outbox::find(env.st().db(), id);
+            spdlog::warn("alerts retry: {}: {}", id,
+                         !e || e->kind != alert_kind ? std::string("no such alert")
+                                                     : "not waiting (" + e->status + ")");
+            partial = true;
+            continue;
+        }
+        taken.push_back(id);
+    }
+    RecordOutput out(env.tool.format(), alert_columns);
+    bool unsent = false;
+    if (!env.dry() && !taken.empty()) {
+        const auto rep = send_alerts(env.st(), env.settings, timeutil::now());
+        for (const auto& e : rep.events)
+            spdlog::warn("{}", e.message);
+    }
+    for (const auto id : taken) {
+        const auto e = outbox::find(env.st().db(), id);
+        if (!e) continue;
+        if (e->status != "sent") unsent = true;
+        out.write(alert_record(*e));
+    }
+    out.finish();
+    if (partial) return Exit::partial;
+    return unsent && !env.dry() ? Exit::network : Exit::ok;
+}
+
+// undo TARGET PACKAGE: the installer restores what the package's install changed.
+Exit do_undo(Env& env) {
+    const auto& name = env.opt.undo_target;
+    const auto& id = env.opt.undo_package;
+    package::check_name("package", id);
+    const auto target = find_target(env.st().db(), name);
+    if (!target) throw Error(Exit::usage, "undo: no target " + name);
+    const auto now = timeutil::now();
+    const auto ts = timeutil::format_rfc3339(now);
+    RecordOutput out(env.tool.format());
+    const auto record = [&](const std::string& result, const std::string& install_id,
+                            const std::string& detail) {
+        jsonl::Record r("undo");
+        r.field("target", name).field("package", id).field("result", result);
+        if (!install_id.empty()) r.field("install_id", install_id);
+        r.field("detail", detail).field("time", ts);
+        out.write(r.finish());
+        out.finish();
+    };
+    if (env.dry()) {
+        if (target->transport.rfind("local:", 0) != 0)
+            throw Error(Exit::usage, "undo: " + name + " is an " + target->transport +
+                                         " target: only local: targets are undone by swd's "
+                                         "installer");
+        const auto rec = installer::find(target->transport.substr(6), id);
+        if (!rec) {
+            record("not_installed", "", "not installed");
+            return Exit::negative;
+        }
+        record("would_undo", rec->install_id, "would be undone");
+        return Exit::ok;
+    }
+    // Which distribution the install belonged to, when its record names the request.
+    std::string dist;
+    if (target->transport.rfind("local:", 0) == 0) {
+        try {
+            if (const auto rec = installer::find(target->transport.substr(6), id))
+                if (const auto r = find_request(env.st().db(), rec->by)) dist = r->dist;
+        } catch (const Error&) {
+            // The undo below says what is wrong with the root.
+        }
+    }
+    const auto outcome = undo(*target, id);
+    const bool done = outcome.status == installer::Outcome::Status::undone;
+    const bool absent = outcome.status == installer::Outcome::Status::not_installed;
+    const std::string result = done ? "undone" : absent ? "not_installed" : "failed";
+    if (!absent) {
+        env.st().write([&](SQLite::Database& db) {
+            Event e;
+            e.cls = done ? "SWD_Undo" : "SWD_Undo_Failed";
+            e.severity = done ? harmless : minor;
+            e.open = !done;
+            e.dist = dist;
+            e.target = name;
+            e.package = id;
+            e.message = done ? id + " undone on " + name
+                             : "undo of " + id + " on " + name + " failed: " + outcome.detail;
+            e.time = ts;
+            add_event(db, e);
+        });
+        distlog::Fields line;
+        if (!dist.empty()) line.emplace_back("dist", dist);
+        line.insert(line.end(),
+                    {{"event", "undo"}, {"target", name}, {"package", id}, {"result", result}});
+        if (!outcome.install_id.empty()) line.emplace_back("install_id", outcome.install_id);
+        if (!done) line.emplace_back("detail", outcome.detail);
+        env.dlog().append(now, line);
+    }
+    record(result, outcome.install_id, outcome.detail);
+    if (absent) return Exit::negative;
+    if (!done) {
+        spdlog::error("undo: {} on {}: {}", id, name, outcome.detail);
+        return Exit::partial;
+    }
+    return Exit::ok;
+}
+
+Exit do_targets_add(Env& env) {
+    auto& o = env.opt;
+    RecordOutput out(env.tool.format());
+    const auto ts = timeutil::format_rfc3339(timeutil::now());
+    std::vector<Target> targets;
+    for (const auto& name : o.names) {
+        package::check_name("target", name);
+        Target t;
+        t.name = name;
+        t.transport = o.transport;
+        // "local:/srv/endpoints/{target}" names one directory per target.
+        if (const auto p = t.transport.find("{target}");
+            p != std::string::npos && t.transport.starts_with("local:"))
+            t.transport.replace(p, 8, name);
+        t.probe_cmd = o.probe_cmd;
+        t.install_cmd = o.install_cmd;
+        t.address = o.address;
+        t.mac = o.mac;
+        t.location = o.location;
+        t.region = o.region;
+        t.added = ts;
+        check_transport(t);
+        targets.push_back(std::move(t));
+    }
+    if (!env.dry()) {
+        env.st().write([&](SQLite::Database& db) {
+            for (const auto& t : targets)
+                upsert_target(db, t);
+        });
+    }
+    for (const auto& t : targets)
+        out.write(target_record(t));
+    out.finish();
+    return Exit::ok;
+}
+
+Exit do_targets_list(Env& env) {
+    RecordOutput out(env.tool.format());
+    for (const auto& t : list_targets(env.st().db()))
+        out.write(target_record(t));
+    out.finish();
+    return Exit::ok;
+}
+
+Exit do_targets_remove(Env& env) {
+    bool partial = false;
+    for (const auto& name : env.opt.names) {
+        std::string problem;
+        env.st().write([&](SQLite::Database& db) {
+            problem.clear();
+            SQLite::Statement q(db,
+                                "SELECT count(*) FROM queue_requests WHERE target=? AND queue IN "
+                                "('incoming','active','hold','pull')");
+            q.bind(1, name);
+            q.executeStep();
+            if (const int n = q.getColumn(0).getInt(); n > 0) {
+                problem = std::to_string(n) + " request(s) still queued for it";
+                return;
+            }
+            if (env.dry()) return;
+            if (!remove_target(db, name)) problem = "no such target";
+        });
+        if (!problem.empty()) {
+            spdlog::warn("targets remove: {}: {}", name, problem);
+            partial = true;
+        }
+    }
+    return partial ? Exit::partial : Exit::ok;
+}
+
+Exit do_packages_add(Env& env) {
+    package::Store store(env.settings.packages);
+    RecordOutput out(env.tool.format());
+    bool partial = false;
+    for (const auto& path : env.opt.args) {
+        try {
+            if (env.dry()) {
+                // Verified in a scratch store that is thrown away.
+                const auto scratch =
+                    std::filesystem::temp_directory_path() / beneath::temp_name("swd-queue-store");
+                try {
+                    auto p = package::Store(scratch).add(path);
+                    p.dir = path;
+                    out.write(package_record(p));
+                } catch (...) {
+                    beneath::remove_tree(scratch);
+                    throw;
+                }
+                beneath::remove_tree(scratch);
+                continue;
+            }
+            out.write(package_record(store.add(path)));
+        } catch (const Error& e) {
+            if (e.code() != Exit::usage && e.code() != Exit::config) throw;
+            spdlog::warn("packages add: {}", e.what());
+            partial = true;
+        }
+    }
+    out.finish();
+    return partial ? Exit::partial : Exit::ok;
+}
+
+Exit do_packages_list(Env& env) {
+    package::Store store(env.settings.packages);
+    RecordOutput out(env.tool.format(),
+                     {"id", "name", "version", "title", "files", "dependencies"});
+    for (const auto& p : store.list())
+        out.write(package_record(p));
+    out.finish();
+    return Exit::ok;
+}
+
+Exit do_packages_remove(Env& env) {
+    package::Store store(env.settings.packages);
+    bool partial = false;
+    for (const auto& id : env.opt.args) {
+        const bool found = env.dry() ? store.find(id).has_value() : store.remove(id);
+        if (!found) {
+            spdlog::warn("packages remove: {}: not in the store", id);
+            partial = true;
+        }
+    }
+    return partial ? Exit::partial : Exit::ok;
+}
+
+}  // namespace
+
+void add_options(Tool& tool, Options& o) {
+    auto& app = tool.app();
+    tool.add_dry_run();
+    auto& s = subs();
+    s.submit = app.add_subcommand("submit", "take in a distribution command (standard push)");
+    add_submit_options(*s.submit, o.submit);
+
+    s.pull_request =
+        app.add_subcommand("pull-request", "take in an endpoint's package list (trusted pull)");
+    s.pull_request->add_option("--endpoint", o.endpoint, "the endpoint asking")
+        ->required()
+        ->type_name("E");
+    s.pull_request->add_option("--package", o.packages, "package it asks for (repeatable)")
+        ->type_name("P");
+    s.pull_request
+        ->add_option("--packages-from", o.packages_from,
+                     "file with one package per line (- for stdin)")
+        ->type_name("FILE");
+    s.pull_request->add_option("--dist", o.dist, "distribution id (default: P-ENDPOINT-TIME)")
+        ->type_name("ID");
+
+    s.login =
+        app.add_subcommand("login", "an endpoint is online: activate its pull-queue requests");
+    s.login->add_option("ENDPOINT", o.endpoint, "the endpoint")->required();
+
+    s.run = app.add_subcommand("run", "activate and process requests (queue manager)");
+    s.run->add_flag("--once", o.once, "one pass: every eligible request once, then exit (default)");
+    s.run->add_flag("--daemon", o.daemon, "keep running until SIGTERM");
+    s.run->add_option("--max-active", o.max_active, "requests active at once ([queue] max_active)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024));
+
+    s.list = app.add_subcommand("list", "list requests");
+    s.list->add_option("--queue", o.queue, "only this queue")
+        ->check(CLI::IsMember({"incoming", "active", "hold", "pull", "abort", "done"}))
+        ->type_name("Q");
+    s.list->add_option("--dist", o.dist, "only this distribution")->type_name("ID");
+    s.list->add_option("--target", o.target, "only this target")->type_name("T");
+
+    s.show = app.add_subcommand("show", "show a request and its events");
+    s.show->add_option("ID", o.args, "request id")->required();
+
+    const auto ids_sub = [&](const char* name, const char* help) {
+        auto* sub = app.add_subcommand(name, help);
+        sub->add_option("ID", o.args, "request ids (default: from stdin)");
+        return sub;
+    };
+    s.hold = ids_sub("hold", "hold requests until released");
+    s.release = ids_sub("release", "release held requests");
+    s.requeue = ids_sub("requeue", "queue requests again now, retries restored");
+    s.del = ids_sub("delete", "delete requests");
+    s.flush = ids_sub("flush", "retry waiting requests now (default: every hold and pull request)");
+
+    s.events = app.add_subcommand("events", "list events");
+    s.events->add_flag("--open", o.open_only,
+                       "only open events (start events not yet ended, errors not acked)");
+    s.events->add_option("--since", o.since, "only events since a duration ago or a date")
+        ->type_name("D");
+    s.events->add_option("--request", o.request, "only events of this request")->type_name("ID");
+
+    s.ack = app.add_subcommand("ack", "acknowledge (close) events");
+    s.ack->add_option("ID", o.args, "event ids (default: from stdin)");
+
+    s.send = app.add_subcommand("send", "send the alert e-mails waiting in the outbox");
+
+    s.alerts = app.add_subcommand("alerts", "list the alert e-mails in the outbox");
+    s.alerts->add_option("--status", o.status, "only alerts with this status")
+        ->check(CLI::IsMember({"pending", "failed", "sent"}))
+        ->type_name("S");
+    s.alerts_retry =
+        s.alerts->add_subcommand("retry", "send failed or waiting alerts again now, ladder afresh");
+    s.alerts_retry->add_option("ID", o.args, "alert ids (default: from stdin)");
+    s.alerts_retry->add_flag("--all", o.all, "every alert not sent yet (failed or pending)");
+
+    s.undo = app.add_subcommand("undo", "undo a package's install on a local: target");
+    s.undo->add_option("TARGET", o.undo_target, "a local: target")->required();
+    s.undo->add_option("PACKAGE", o.undo_package, "the id of a package installed there")
+        ->required();
+
+    s.targets = app.add_subcommand("targets", "manage endpoints");
+    s.targets_add = s.targets->add_subcommand("add", "register (or update) endpoints");
+    s.targets_add->add_option("NAME", o.names, "endpoint names")->required();
+    s.targets_add->add_option("--transport", o.transport, "local:/DIR (may hold {target}) or exec")
+        ->required()
+        ->type_name("T");
+    s.targets_add
+        ->add_option("--probe-cmd", o.probe_cmd, "exec: reachability check (argv template)")
+        ->type_name("TEMPLATE");
+    s.targets_add
+        ->add_option("--install-cmd", o.install_cmd, "exec: install one package (argv template)")
+        ->type_name("TEMPLATE");
+    s.targets_add->add_option("--address", o.address, "network address")->type_name("A");
+    s.targets_add->add_option("--mac", o.mac, "MAC address, for wake-on-LAN")->type_name("M");
+    s.targets_add->add_option("--location", o.location, "where it is (for alerts)")->type_name("L");
+    s.targets_add->add_option("--region", o.region, "its region (for alerts)")->type_name("R");
+    s.targets_list = s.targets->add_subcommand("list", "list endpoints");
+    s.targets_remove =
+        s.targets->add_subcommand("remove", "remove endpoints without queued requests");
+    s.targets_remove->add_option("NAME", o.names, "endpoint names")->required();
+
+    s.packages = app.add_subcommand("packages", "manage the package store");
+    s.packages_add =
+        s.packages->add_subcommand("add", "verify and add packages (directories or tarballs)");
+    s.packages_add->add_option("PATH", o.args, "package directories or .tar/.tar.gz files")
+        ->required();
+    s.packages_list = s.packages->add_subcommand("list", "list stored packages");
+    s.packages_remove = s.packages->add_subcommand("remove", "remove stored packages");
+    s.packages_remove->add_option("ID", o.args, "package ids")->required();
+}
+
+Exit run(Tool& tool, Options& opt) {
+    Env env{tool, opt, settings_from(tool.config()), nullptr, nullptr};
+    auto& s = subs();
+    if (s.submit->parsed()) return do_submit(env);
+    if (s.pull_request->parsed()) return do_pull_request(env);
+    if (s.login->parsed()) return do_intake(env, {"login", opt.endpoint});
+    if (s.run->parsed()) return do_run(env);
+    if (s.list->parsed()) return do_list(env);
+    if (s.show->parsed()) return do_show(env);
+    if (s.hold->parsed()) return do_operator(env, "hold");
+    if (s.release->parsed()) return do_operator(env, "release");
+    if (s.requeue->parsed()) return do_operator(env, "requeue");
+    if (s.del->parsed()) return do_operator(env, "delete");
+    if (s.flush->parsed()) return do_operator(env, "flush");
+    if (s.events->parsed()) return do_events(env);
+    if (s.ack->parsed()) return do_ack(env);
+    if (s.send->parsed()) return do_send(env);
+    if (s.alerts_retry->parsed()) return do_alerts_retry(env);
+    if (s.alerts->parsed()) return do_alerts(env);
+    if (s.undo->parsed()) return do_undo(env);
+    if (s.targets_add->parsed()) return do_targets_add(env);
+    if (s.targets_list->parsed()) return do_targets_list(env);
+    if (s.targets_remove->parsed()) return do_targets_remove(env);
+    if (s.packages_add->parsed()) return do_packages_add(env);
+    if (s.packages_list->parsed()) return do_packages_list(env);
+    if (s.packages_remove->parsed()) return do_packages_remove(env);
+    if (s.targets->parsed()) throw Error(Exit::usage, "targets: add, list or remove?");
+    if (s.packages->parsed()) throw Error(Exit::usage, "packages: add, list or remove?");
+    throw Error(Exit::usage, "a subcommand is required (swd-queue --help)");
+}
+
+}  // namespace swd::queue

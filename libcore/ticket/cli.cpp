@@ -1,0 +1,503 @@
+#include "libcore/ticket/cli.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <functional>
+
+#include "libcore/alert/devices.hpp"
+#include "libcore/base/error.hpp"
+#include "libcore/base/format.hpp"
+#include "libcore/base/input.hpp"
+#include "libcore/base/jsonl.hpp"
+#include "libcore/base/state.hpp"
+#include "libcore/mail/outbox.hpp"
+#include "libcore/ticket/admin.hpp"
+#include "libcore/ticket/delivery.hpp"
+#include "libcore/ticket/feed.hpp"
+#include "libcore/ticket/processor.hpp"
+
+namespace swd::ticket {
+
+namespace {
+
+using timeutil::TimePoint;
+
+const std::vector<std::string> ticket_columns{"id",    "status", "open", "device", "failure",
+                                              "count", "first",  "last", "center", "location"};
+
+/// A change: committed, or with --dry-run made in a transaction that is rolled back.
+void change(State& state, bool dry, const std::function<void(SQLite::Database&)>& fn) {
+    if (!dry) {
+        state.write(fn);
+        return;
+    }
+    SQLite::Database& db = state.db();
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        fn(db);
+    } catch (...) {
+        db.exec("ROLLBACK");
+        throw;
+    }
+    db.exec("ROLLBACK");
+}
+
+TimePoint parse_time(const std::string& flag, const std::string& text) {
+    if (auto t = timeutil::parse_rfc3339(text)) return *t;
+    throw Error(Exit::usage, flag + ": '" + text + "' is not a time (2026-11-21T10:15:03Z)");
+}
+
+std::optional<TimePoint> parse_since(const std::string& text, TimePoint now) {
+    if (text.empty()) return std::nullopt;
+    if (auto t = timeutil::parse_since(text, now)) return t;
+    throw Error(Exit::usage, "--since: '" + text + "' is neither a duration (7d) nor a date");
+}
+
+void print(Tool& tool, const std::vector<std::string>& records,
+           std::vector<std::string> columns = {}) {
+    RecordOutput out(tool.format(), std::move(columns));
+    for (const auto& r : records)
+        out.write(r);
+    out.finish();
+}
+
+Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, TimePoint now) {
+    Processor processor(state, s, now);
+    RecordOutput out(tool.format(), ticket_columns);
+    BatchResult total;
+    outbox::Report pages;
+    std::size_t alerts = 0;
+    BackgroundCheckpoints checkpoints(state);
+    std::size_t printed = 0, recovered = 0;
+    bool paged = false;
+    const auto print_finished = [&](const std::vector<Ticket>& tickets) {
+        for (const auto& t : tickets) {
+            out.write(ticket_record(t));
+            paged = paged || t.paged;
+        }
+        printed += tickets.size();
+    };
+    // Tickets a killed run made and never finished: finished (and printed) first.
+    if (!tool.common().dry_run) {
+        const auto orphans = recover_tickets(state, s, now, false);
+        recovered = orphans.size();
+        print_finished(orphans);
+    }
+    AlertFeed feed(opt.inputs, now, static_cast<std::size_t>(s.batch));
+    std::span<const Alert> batch;
+    std::vector<std::string> warnings;
+    while (feed.next(batch, warnings)) {
+        for (const auto& w : warnings)
+            spdlog::warn("{}", w);
+        if (batch.empty()) continue;
+        alerts += batch.size();
+        if (tool.common().dry_run) {
+            BatchResult r;
+            for (const auto& t : processor.dry_run(batch, r))
+                out.write(ticket_record(t));
+            total += r;
+            continue;
+        }
+        const BatchResult r = processor.process(batch);
+        checkpoints.committed();
+        total += r;
+        print_finished(finish_tickets(state, s, now, r.created));
+        // A page goes to the center at once, not at the next send.
+        if (paged) pages += deliver_pages(state, s, now);
+        paged = false;
+    }
+    if (paged) pages += deliver_pages(state, s, now);
+    const bool bad = feed.finish();
+    out.finish();
+    spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
+                 alerts, tool.common().dry_run ? total.created.size() : printed, total.updated,
+                 total.counted, total.suppressed, total.duplicates);
+    if (recovered > 0)
+        spdlog::info("{} ticket{} a stopped run left unfinished, finished now", recovered,
+                     recovered == 1 ? "" : "s");
+    if (pages.sent + pages.retry + pages.failed > 0)
+        spdlog::info("pages: {} sent, {} to retry, {} failed", pages.sent, pages.retry,
+                     pages.failed);
+    if (pages.retry > 0)
+        spdlog::warn("{} page{} not delivered yet: swd-ticket send retries {}", pages.retry,
+                     pages.retry == 1 ? "" : "s", pages.retry == 1 ? "it" : "them");
+    if (interrupted()) return Exit::interrupted;
+    return bad ? Exit::partial : Exit::ok;
+}
+
+Exit send(Tool& tool, const Options& opt, State& state, const Settings& s, TimePoint now) {
+    if (tool.common().dry_run) {
+        std::vector<std::string> records;
+        for (const auto& e : outbox::list(state.db(), "pending")) {
+            if (e.next_at > timeutil::format_rfc3339(now)) continue;
+            if (e.kind != "ticket" && e.kind != "update" && e.kind != "digest" && e.kind != "page")
+                continue;
+            jsonl::Record r("mail");
+            r.field("kind", e.kind);
+            r.field("ref", e.ref);
+            r.field("to", e.rcpts);
+            r.field("attempts", e.attempts);
+            r.field("due", e.next_at);
+            records.push_back(r.finish());
+        }
+        print(tool, records);
+        return Exit::ok;
+    }
+    const SendReport r = ticket::send(state, s, now, opt.flush);
+    spdlog::info("{} sent, {} to retry, {} failed; {} tickets, {} merged, {} updates, {} recovered",
+                 r.mail.sent, r.mail.retry, r.mail.failed, r.mails, r.digests, r.updates,
+                 r.finished);
+    if (interrupted()) return Exit::interrupted;
+    if (r.mail.failed > 0) return Exit::partial;
+    if (r.mail.retry > 0) return Exit::network;
+    return Exit::ok;
+}
+
+Exit devices_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
+    if (sub.got_subcommand("import")) {
+        const auto list = devices::read_csv(opt.file);
+        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
+            for (const auto& d : list)
+                devices::upsert(db, d);
+        });
+        spdlog::info("{}: {} devices imported", opt.file, list.size());
+        return Exit::ok;
+    }
+    print(tool, device_records(state.db()), {"name", "address", "region", "location", "paging"});
+    return Exit::ok;
+}
+
+Exit outages_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state, TimePoint now) {
+    const bool dry = tool.common().dry_run;
+    const std::vector<std::string> columns{"id", "device", "from", "until", "reason"};
+    if (sub.got_subcommand("add")) {
+        Outage o;
+        o.device = opt.device;
+        o.from = opt.from.empty() ? now : parse_time("--from", opt.from);
+        o.until = parse_time("--until", opt.until);
+        o.reason = opt.reason;
+        std::vector<std::string> records;
+        change(state, dry, [&](SQLite::Database& db) {
+            records = outage_records(db, "", add_outage(db, o, now));
+        });
+        print(tool, records, columns);
+        return Exit::ok;
+    }
+    if (sub.got_subcommand("import")) {
+        const auto list = read_outages_csv(opt.file);
+        change(state, dry, [&](SQLite::Database& db) {
+            for (const auto& o : list)
+                add_outage(db, o, now);
+        });
+        spdlog::info("{}: {} outages imported", opt.file, list.size());
+        return Exit::ok;
+    }
+    if (sub.got_subcommand("remove")) {
+        std::int64_t id = 0;
+        try {
+            std::size_t used = 0;
+            id = std::stoll(opt.id, &used);
+            if (used != opt.id.size()) id = 0;
+        } catch (const std::exception&) {
+            id = 0;
+        }
+        if (id <= 0) throw Error(Exit::usage, "outages remove: '" + opt.id + "' is not an id");
+        bool removed = false;
+        change(state, dry, [&](SQLite::Database& db) { removed = remove_outage(db, id); });
+        if (!removed) {
+            spdlog::warn("outages remove: no outage {}", id);
+            return Exit::negative;
+        }
+        return Exit::ok;
+    }
+    print(tool, outage_records(state.db(), opt.device), columns);
+    return Exit::ok;
+}
+
+Exit thresholds_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state,
+                    const Settings& s) {
+    const std::vector<std::string> columns{"scope", "name", "failure", "limit", "window"};
+    if (sub.got_subcommand("set")) {
+        if (!opt.device.empty() && !opt.region.empty())
+            throw Error(Exit::usage, "thresholds set: give --device or --region, not both");
+        const std::string scope =
+            !opt.device.empty() ? "device" : (!opt.region.empty() ? "region" : "failure");
+        const std::string name = !opt.device.empty() ? opt.device : opt.region;
+        std::optional<timeutil::Duration> window;
+        if (!opt.window.empty()) {
+            window = timeutil::parse_duration(opt.window);
+            if (!window)
+                throw Error(Exit::usage, "--window: '" + opt.window + "' is not a duration");
+        }
+        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
+            set_threshold(db, scope, name, opt.failure, opt.limit, window);
+        });
+        return Exit::ok;
+    }
+    print(tool, threshold_records(state.db(), s), columns);
+    return Exit::ok;
+}
+
+Exit centers_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
+    if (sub.got_subcommand("add")) {
+        change(state, tool.common().dry_run,
+               [&](SQLite::Database& db) { set_center(db, opt.center, opt.email, opt.pager); });
+        return Exit::ok;
+    }
+    print(tool, center_records(state.db()), {"name", "email", "pager"});
+    return Exit::ok;
+}
+
+Exit buildings_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
+    if (sub.got_subcommand("set")) {
+        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
+            set_building(db, opt.file, opt.center, opt.served_by);
+        });
+        return Exit::ok;
+    }
+    print(tool, building_records(state.db()), {"name", "center", "served_by"});
+    return Exit::ok;
+}
+
+Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
+    RecordOutput out(tool.format(), {"dist", "server", "device", "package", "status", "by"});
+    std::vector<std::string> changed;
+    const auto warn = [](const std::string& text) { spdlog::warn("{}", text); };
+    const bool bad = each_record(
+        opt.inputs,
+        [&](const jsonl::Item& item, std::string& why) {
+            if (jsonl::get_string(item.doc, "type") != "resolved")
+                return true;  // redist mixes types
+            const auto get = [&](std::string_view key) {
+                return std::string(jsonl::get_string(item.doc, key).value_or(""));
+            };
+            const std::string dist = get("dist"), device = get("device");
+            if (dist.empty() || device.empty()) {
+                why = "a resolved record needs dist and device";
+                return false;
+            }
+            change(state, tool.common().dry_run, [&](SQLite::Database& db) {
+                changed = mark_failed(db, dist, get("server"), device, "resolved", get("by"),
+                                      get("new_dist"), now);
+                for (const auto& id : close_device_tickets(db, device, now))
+                    spdlog::info("{}: closed (resolved by {})", id, get("by"));
+            });
+            for (const auto& r : changed)
+                out.write(r);
+            return true;
+        },
+        warn);
+    out.finish();
+    if (interrupted()) return Exit::interrupted;
+    return bad ? Exit::partial : Exit::ok;
+}
+
+}  // namespace
+
+const ConfigKeys& tool_config_keys() {
+    return config_keys();
+}
+
+void add_options(Tool& tool, Options& o) {
+    CLI::App& app = tool.app();
+    tool.add_dry_run();
+    app.add_option("--now", o.now, "act as if it were TIME (RFC 3339): replay, tests")
+        ->type_name("TIME");
+    app.add_flag("--no-diagnostics", o.no_diagnostics, "do not run ping and traceroute");
+    app.add_option("files", o.inputs, "alert records (JSONL) to process; - is stdin")
+        ->type_name("FILE");
+    app.require_subcommand(0, 1);
+
+    auto* process = app.add_subcommand("process", "turn alert records into tickets (the default)");
+    process->add_option("files", o.inputs, "alert records (JSONL); - is stdin")->type_name("FILE");
+
+    auto* send = app.add_subcommand(
+        "send", "send due tickets, updates and pages; release held tickets at the end of shift");
+    send->add_flag("--flush", o.flush, "send held tickets now, whatever the shift");
+
+    auto* devices = app.add_subcommand("devices", "the device inventory");
+    devices->require_subcommand(1);
+    devices->add_subcommand("import", "add or update devices from a CSV file")
+        ->add_option("file", o.file, "CSV: name,address,domain,region,building,room,paging")
+        ->required();
+    devices->add_subcommand("list", "list the inventory");
+
+    auto* outages = app.add_subcommand("outages", "devices out of service: no tickets for them");
+    outages->require_subcommand(1);
+    auto* oadd = outages->add_subcommand("add", "put a device on the outage list");
+    oadd->add_option("device", o.device, "device name")->required();
+    oadd->add_option("--from", o.from, "start (default: now)")->type_name("TIME");
+    oadd->add_option("--until", o.until, "end")->type_name("TIME")->required();
+    oadd->add_option("--reason", o.reason, "why, for people")->type_name("TEXT");
+    outages->add_subcommand("import", "add outages from a CSV file (device,from,until,reason)")
+        ->add_option("file", o.file, "CSV file")
+        ->required();
+    outages->add_subcommand("list", "list outages")
+        ->add_option("--device", o.device, "only this device")
+        ->type_name("NAME");
+    outages->add_subcommand("remove", "remove an outage")
+        ->add_option("id", o.id, "outage id (see outages list)")
+        ->required();
+
+    auto* thresholds = app.add_subcommand("thresholds", "alerts per window that make a ticket");
+    thresholds->require_subcommand(1);
+    auto* tset = thresholds->add_subcommand("set", "set a threshold for a failure type");
+    tset->add_option("failure", o.failure,
+                     "failure type (connection, ...; * with --device/--region)")
+        ->required();
+    tset->add_option("limit", o.limit, "alerts in the window that make a ticket")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    tset->add_option("--device", o.device, "only for this device")->type_name("NAME");
+    tset->add_option("--region", o.region, "only for this region")->type_name("NAME");
+    tset->add_option("--window", o.window, "counting window for this rule (e.g. 12h)")
+        ->type_name("DURATION");
+    thresholds->add_subcommand("list", "list thresholds, most specific first");
+
+    auto* centers = app.add_subcommand("centers", "maintenance centers and their addresses");
+    centers->require_subcommand(1);
+    auto* cadd = centers->add_subcommand("add", "add or change a center");
+    cadd->add_option("name", o.center, "center name")->required();
+    cadd->add_option("--email", o.email, "where its tickets go (comma-separated for several)")
+        ->type_name("ADDR")
+        ->required();
+    cadd->add_option("--pager", o.pager, "where its pages go")->type_name("ADDR");
+    centers->add_subcommand("list", "list centers");
+
+    auto* buildings = app.add_subcommand("buildings", "which center serves which building");
+    buildings->require_subcommand(1);
+    auto* bset = buildings->add_subcommand("set", "route a building's tickets");
+    bset->add_option("building", o.file, "building, as in the inventory")->required();
+    auto* bcenter =
+        bset->add_option("--center", o.center, "its center (it has staff)")->type_name("CENTER");
+    bset->add_option("--served-by", o.served_by, "the building whose center serves it")
+        ->type_name("BUILDING")
+        ->excludes(bcenter);
+    buildings->add_subcommand("list", "list buildings");
+
+    auto* paging = app.add_subcommand("paging", "page the center at once for a device's tickets");
+    paging->add_option("switch", o.on_off, "on or off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    paging->add_option("device", o.device, "device name")->required();
+    paging->add_option("--failure", o.failure, "only for this failure type")->type_name("TYPE");
+
+    auto* list = app.add_subcommand("list", "list tickets");
+    list->add_option("--status", o.status,
+                     "all, open, closed, new, held, queued, sent, failed, unrouted")
+        ->type_name("STATUS")
+        ->check(CLI::IsMember(
+            {"all", "open", "closed", "new", "held", "queued", "sent", "failed", "unrouted"}));
+    list->add_option("--since", o.since, "created since (7d, or a date)")->type_name("WHEN");
+    list->add_option("--device", o.device, "only this device")->type_name("NAME");
+
+    app.add_subcommand("show", "show one ticket (T-...) or alert (A-...)")
+        ->add_option("id", o.id, "ticket or alert id")
+        ->required();
+
+    auto* alerts = app.add_subcommand("alerts", "list processed alerts and what was done");
+    alerts->add_option("--device", o.device, "only this device")->type_name("NAME");
+    alerts->add_option("--action", o.action, "counted, suppressed, ticket, updated, reopened")
+        ->type_name("ACTION");
+    alerts->add_option("--since", o.since, "alert time since (7d, or a date)")->type_name("WHEN");
+
+    auto* report = app.add_subcommand("report", "alerts and tickets per region, failure, ...");
+    report->add_option("--by", o.by, "region, failure, device or center")
+        ->required()
+        ->check(CLI::IsMember({"region", "failure", "device", "center"}));
+    report->add_option("--since", o.since, "since (7d, or a date)")->type_name("WHEN");
+
+    auto* failed = app.add_subcommand("failed", "failed distributions, for swd-redist");
+    failed->add_option("--server", o.server, "only this intermediate server")->type_name("NAME");
+    failed->add_option("--since", o.since, "failed since (7d, or a date)")->type_name("WHEN");
+    failed->add_option("--status", o.status, "open (default) or all")
+        ->type_name("STATUS")
+        ->check(CLI::IsMember({"open", "all"}));
+
+    app.add_subcommand("resolve", "apply resolved records from swd-redist")
+        ->add_option("files", o.inputs, "JSONL; other record types are ignored")
+        ->type_name("FILE");
+
+    app.add_subcommand("close", "close tickets (the problem is fixed)")
+        ->add_option("ids", o.ids, "ticket ids")
+        ->required();
+}
+
+Exit run(Tool& tool, const Options& opt) {
+    const Config& config = tool.config();
+    Settings settings = settings_from(config);
+    if (opt.no_diagnostics) settings.diagnostics = false;
+    const TimePoint now = opt.now.empty() ? timeutil::now() : parse_time("--now", opt.now);
+    State state(state_path(tool.common().state, config), schemas());
+    CLI::App& app = tool.app();
+    const auto sub = [&](const char* name) -> CLI::App* {
+        return app.got_subcommand(name) ? app.get_subcommand(name) : nullptr;
+    };
+    const bool dry = tool.common().dry_run;
+
+    if (sub("send")) return send(tool, opt, state, settings, now);
+    if (auto* s = sub("devices")) return devices_cmd(tool, opt, *s, state);
+    if (auto* s = sub("outages")) return outages_cmd(tool, opt, *s, state, now);
+    if (auto* s = sub("thresholds")) return thresholds_cmd(tool, opt, *s, state, settings);
+    if (auto* s = sub("centers")) return centers_cmd(tool, opt, *s, state);
+    if (auto* s = sub("buildings")) return buildings_cmd(tool, opt, *s, state);
+    if (sub("paging")) {
+        change(state, dry, [&](SQLite::Database& db) {
+            set_paging(db, opt.device, opt.on_off == "on", opt.failure);
+        });
+        return Exit::ok;
+    }
+    if (sub("list")) {
+        TicketFilter f{opt.status, parse_since(opt.since, now), opt.device};
+        std::vector<std::string> records;
+        for (const auto& t : list_tickets(state.db(), f))
+            records.push_back(ticket_record(t));
+        print(tool, records, ticket_columns);
+        return Exit::ok;
+    }
+    if (sub("show")) {
+        if (auto t = find_ticket(state.db(), opt.id)) {
+            print(tool, {ticket_record(*t)}, ticket_columns);
+            return Exit::ok;
+        }
+        if (auto a = alert_records(state.db(), {"", opt.id, "", std::nullopt}); !a.empty()) {
+            print(tool, a, {"id", "time", "device", "failure", "action", "ticket"});
+            return Exit::ok;
+        }
+        spdlog::warn("show: no ticket or alert '{}'", opt.id);
+        return Exit::negative;
+    }
+    if (sub("alerts")) {
+        print(tool,
+              alert_records(state.db(), {opt.device, "", opt.action, parse_since(opt.since, now)}),
+              {"id", "time", "device", "failure", "action", "ticket"});
+        return Exit::ok;
+    }
+    if (sub("report")) {
+        print(tool, report_records(state.db(), opt.by, parse_since(opt.since, now)),
+              {"by", "key", "alerts", "suppressed", "tickets", "open"});
+        return Exit::ok;
+    }
+    if (sub("failed")) {
+        print(tool,
+              failed_records(state.db(),
+                             {opt.server, parse_since(opt.since, now), opt.status == "all"}),
+              {"dist", "server", "device", "package", "failed_at", "status"});
+        return Exit::ok;
+    }
+    if (sub("resolve")) return resolve(tool, opt, state, now);
+    if (sub("close")) {
+        std::vector<std::string> missing;
+        change(state, dry, [&](SQLite::Database& db) {
+            missing.clear();
+            for (const auto& id : opt.ids)
+                if (!close_ticket(db, id, now)) missing.push_back(id);
+        });
+        for (const auto& id : missing)
+            spdlog::warn("close: no open ticket '{}'", id);
+        return missing.empty() ? Exit::ok : Exit::negative;
+    }
+    return process(tool, opt, state, settings, now);
+}
+
+}  // namespace swd::ticket
