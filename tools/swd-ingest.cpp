@@ -1,5 +1,6 @@
 // swd-ingest: alert mail in, alert records out (DESIGN §8, seed 002 "parsing 216").
 #include "libcore/alert/ingest.hpp"
+#include "libcore/alert/ingest_cli.hpp"
 #include "libcore/base/cli.hpp"
 
 int main(int argc, char** argv) {

@@ -2,6 +2,7 @@
 // seed 004).
 #include "libcore/base/cli.hpp"
 #include "libcore/queue/cli.hpp"
+#include "libcore/queue/settings.hpp"
 
 int main(int argc, char** argv) {
     swd::Tool tool("swd-queue", "queue manager and distribution manager of an intermediate server",

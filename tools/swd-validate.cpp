@@ -1,5 +1,6 @@
 // swd-validate: drop what is not a real alert (DESIGN §8, seed 002 "validation 214").
 #include "libcore/alert/validate.hpp"
+#include "libcore/alert/validate_cli.hpp"
 #include "libcore/base/cli.hpp"
 
 int main(int argc, char** argv) {

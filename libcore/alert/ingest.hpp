@@ -3,7 +3,6 @@
 // fields by Rules, and are deduplicated by Message-ID in the state file.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <array>
 #include <memory>
 #include <optional>
@@ -12,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/state.hpp"
@@ -20,29 +18,15 @@
 
 namespace swd::ingest {
 
-struct Options {
-    std::vector<std::string> sources;  ///< mbox files, Maildirs, message files, "-"
-    std::string rejects;               ///< --rejects FILE: `reject` records appended here
-    bool all = false;                  ///< --all: also unseen mail in a Maildir's cur/
-    bool keep = false;                 ///< --keep: leave Maildirs untouched
-    bool no_state = false;             ///< --no-state: a pure filter (implies --keep)
-};
-
 /// The [ingest] keys: aliases, rules, failure_types, max_size.
 const ConfigKeys& config_keys();
-/// Table ingest_seen(key, alert, source, seen): every message ingested, by Message-ID or hash.
+/// Table ingest_seen(key, alert, source, seen): every message ingested, by Message-ID or hash;
+/// table ingest_out: the records of a batch between its commit and their write.
 const Schema& schema();
-void add_options(CLI::App& app, Options& opt);
-/// The whole run. Returns Exit::ok, Exit::partial (a message was rejected, a source could not
-/// be read, a Maildir message could not be moved) or Exit::interrupted; throws Error for
-/// configuration and state-file errors.
-Exit run(Tool& tool, const Options& opt);
 
 /// The fields an alert body announces (DESIGN §5), in record order.
 enum class Field { failure, device, server, dist, package, location, region, time, detail };
 inline constexpr std::size_t field_count = 9;
-/// The record key of a field: "failure", "device", ..., "dist", ...
-std::string_view field_name(Field f);
 using Fields = std::array<std::optional<std::string>, field_count>;
 
 /// The canonical failure types, in the order synonyms are tried.

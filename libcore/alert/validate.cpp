@@ -13,6 +13,7 @@
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
 #include "libcore/base/state.hpp"
+#include "libcore/base/text.hpp"
 
 namespace swd::validate {
 
@@ -79,33 +80,17 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-/// `s` with control characters as '?': a file name (one with a newline, say) or an error
-/// message in a stderr line that stays one line.
-std::string printable(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7F) c = '?';
-    }
-    return out;
-}
-
 /// A value from the input as shown in a detail: at most 80 bytes (cut at a character
-/// boundary), control characters as '?', so a hostile value cannot break a stderr line.
+/// boundary), control characters escaped, so a hostile value cannot break a stderr line.
 std::string shown(std::string_view s) {
     constexpr std::size_t limit = 80;
-    std::string out;
     std::size_t end = s.size();
     if (end > limit) {
         end = limit;
         while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
             --end;
     }
-    out.reserve(end + 3);
-    for (std::size_t i = 0; i < end; ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        out += c < 0x20 || c == 0x7F ? '?' : s[i];
-    }
+    std::string out = escape_controls(s.substr(0, end));
     if (end < s.size()) out += "...";
     return out;
 }
@@ -330,226 +315,6 @@ const ConfigKeys& config_keys() {
          "extra regular expressions for out-of-office and automatic-reply subjects"},
     };
     return keys;
-}
-
-void add_options(CLI::App& app, Options& opt) {
-    app.add_option("FILE", opt.inputs, "alert JSONL to check (default: stdin)")->type_name("FILE");
-    app.add_option("--domains", opt.domains,
-                   "domain list file (else [validate] domains, else the devices' domains)")
-        ->type_name("FILE");
-    app.add_option("--nodes", opt.nodes,
-                   "node list file (else [validate] nodes, else the devices' names)")
-        ->type_name("FILE");
-    app.add_option("--rejects", opt.rejects,
-                   "append reject records to FILE (else [validate] rejects, else stderr)")
-        ->type_name("FILE");
-}
-
-Rules load_rules(const Options& opt, const Config& config, const std::string& state_flag) {
-    const auto file = [&](const std::string& flag, std::string_view key) {
-        return flag.empty() ? config.get_string(key).value_or("") : flag;
-    };
-    const std::string domains_file = file(opt.domains, "validate.domains");
-    const std::string nodes_file = file(opt.nodes, "validate.nodes");
-
-    Rules rules;
-    const auto from_file = [](const std::string& path, bool domains, std::string_view what) {
-        auto list = read_list(path, domains);
-        if (list.empty())
-            spdlog::warn("{}: the {} list is empty: every alert will be rejected", path, what);
-        return list;
-    };
-    if (!domains_file.empty()) rules.domains = from_file(domains_file, true, "domain");
-    if (!nodes_file.empty()) rules.nodes = from_file(nodes_file, false, "node");
-
-    if (domains_file.empty() || nodes_file.empty()) {
-        const auto path = state_path(state_flag, config);
-        State state(path, {&devices::schema()});
-        if (nodes_file.empty()) {
-            for (auto& d : devices::list(state.db()))
-                rules.nodes.push_back(std::move(d.name));
-        }
-        if (domains_file.empty()) rules.domains = devices::domains(state.db());
-        const auto missing = [&](std::string_view what, std::string_view flag) {
-            return Error(Exit::config, "no " + std::string(what) + " list: give " +
-                                           std::string(flag) + " FILE, set [validate] " +
-                                           std::string(flag.substr(2)) +
-                                           ", or import the device inventory into the state file " +
-                                           path.string() + " (swd-ticket devices import FILE.csv)");
-        };
-        if (domains_file.empty() && rules.domains.empty()) throw missing("domain", "--domains");
-        if (nodes_file.empty() && rules.nodes.empty()) throw missing("node", "--nodes");
-    }
-
-    rules.reply_patterns =
-        config.get_strings("validate.reply_patterns").value_or(std::vector<std::string>{});
-    rules.auto_reply_patterns =
-        config.get_strings("validate.auto_reply_patterns").value_or(std::vector<std::string>{});
-    return rules;
-}
-
-namespace {
-
-/// Where rejects go: `reject` records appended to a file, or one stderr line each.
-class RejectSink {
-  public:
-    explicit RejectSink(const std::string& path) : path_(path) {
-        if (path.empty()) return;
-        file_.reset(std::fopen(path.c_str(), "ae"));
-        if (!file_) throw Error(Exit::config, "rejects file " + path + ": " + errno_text(errno));
-    }
-
-    /// A line that was a JSON object: `record` holds it as is.
-    void record(const jsonl::Item& item, const Reject& reject) {
-        if (!file_) return log(item, reject);
-        jsonl::Record rec = start(reject);
-        rec.key("record").raw(item.text);
-        put(rec);
-    }
-
-    /// A line that was not: `line` holds its text and `source` where it was.
-    void line(const jsonl::Item& item, const Reject& reject) {
-        if (!file_) return log(item, reject);
-        jsonl::Record rec = start(reject);
-        rec.field("line", item.text);
-        rec.field("source", item.source + ":" + std::to_string(item.line));
-        put(rec);
-    }
-
-    /// Flushes the file; throws Error when a write failed.
-    void finish() {
-        if (file_ && (std::fflush(file_.get()) != 0 || std::ferror(file_.get())))
-            throw Error(Exit::partial, "rejects file " + path_ + ": " + errno_text(errno));
-    }
-
-  private:
-    struct Close {
-        void operator()(std::FILE* f) const { std::fclose(f); }
-    };
-
-    static jsonl::Record start(const Reject& reject) {
-        jsonl::Record rec("reject");
-        rec.field("stage", "validate");
-        rec.field("reason", reason_name(reject.reason));
-        rec.field("detail", reject.detail);
-        return rec;
-    }
-
-    void put(jsonl::Record& rec) {
-        std::string text = rec.finish();
-        text += '\n';
-        with_context(
-            "rejects file " + path_, [&] { write_all(file_.get(), text); }, Exit::partial);
-    }
-
-    static void log(const jsonl::Item& item, const Reject& reject) {
-        spdlog::warn("{}:{}: {}: {}", printable(item.source), item.line, reason_name(reject.reason),
-                     reject.detail);
-    }
-
-    std::string path_;
-    std::unique_ptr<std::FILE, Close> file_;
-};
-
-/// Valid lines out: straight through a buffer in JSONL, or rendered as a table.
-class Passed {
-  public:
-    explicit Passed(Format format)
-        : table_(format == Format::table
-                     ? std::make_unique<RecordOutput>(
-                           Format::table, std::vector<std::string>{"date", "node", "domain",
-                                                                   "failure", "device", "subject"})
-                     : nullptr) {
-        buffer_.reserve(flush_at + 4096);
-    }
-
-    void write(std::string_view line) {
-        if (table_) return table_->write(line);
-        buffer_.append(line);
-        buffer_ += '\n';
-        if (buffer_.size() >= flush_at) flush();
-    }
-
-    void finish() {
-        if (table_) return table_->finish();
-        flush();
-    }
-
-  private:
-    static constexpr std::size_t flush_at = 64 * 1024;
-
-    void flush() {
-        write_all(stdout, buffer_);
-        buffer_.clear();
-    }
-
-    std::unique_ptr<RecordOutput> table_;
-    std::string buffer_;
-};
-
-struct Counts {
-    std::size_t records = 0;
-    std::size_t valid = 0;
-    std::array<std::size_t, 4> rejected{};  // by Reason
-};
-
-}  // namespace
-
-Exit run(Tool& tool, const Options& opt) {
-    const Config& config = tool.config();
-    Validator validator(load_rules(opt, config, tool.common().state));
-    const auto inputs = resolve_inputs(opt.inputs);
-    RejectSink rejects(opt.rejects.empty() ? config.get_string("validate.rejects").value_or("")
-                                           : opt.rejects);
-    Passed passed(tool.format());
-
-    Counts counts;
-    bool unreadable = false;
-    bool stopped = false;
-    jsonl::Item item;
-    for (const auto& input : inputs) {
-        // One reader per input, so that an unreadable or truncated input does not end the run.
-        jsonl::Reader reader({input});
-        for (;;) {
-            if (interrupted()) {
-                stopped = true;
-                break;
-            }
-            try {
-                if (!reader.next(item)) break;
-            } catch (const Error& e) {
-                spdlog::error("{}", printable(e.what()));
-                unreadable = true;
-                break;
-            }
-            ++counts.records;
-            if (!item.ok()) {
-                const Reject reject{Reason::malformed, item.error};
-                ++counts.rejected[static_cast<std::size_t>(reject.reason)];
-                rejects.line(item, reject);
-                continue;
-            }
-            if (auto reject = validator.check(item.doc)) {
-                ++counts.rejected[static_cast<std::size_t>(reject->reason)];
-                rejects.record(item, *reject);
-                continue;
-            }
-            ++counts.valid;
-            passed.write(item.text);
-        }
-        if (stopped) break;
-    }
-    passed.finish();
-    rejects.finish();
-
-    const auto& r = counts.rejected;
-    spdlog::info("{} records: {} valid, {} rejected (domain {}, subject {}, node {}, malformed {})",
-                 counts.records, counts.valid, counts.records - counts.valid, r[0], r[1], r[2],
-                 r[3]);
-    if (stopped) return Exit::interrupted;
-    if (unreadable) return Exit::partial;
-    if (counts.records > 0 && counts.valid == 0) return Exit::negative;
-    return Exit::ok;
 }
 
 }  // namespace swd::validate

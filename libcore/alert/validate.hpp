@@ -5,7 +5,6 @@
 
 #include <simdjson.h>
 
-#include <CLI/CLI.hpp>
 #include <optional>
 #include <regex>
 #include <string>
@@ -13,7 +12,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
 
@@ -97,26 +95,5 @@ std::vector<std::string> read_list(const std::string& path, bool domains);
 
 /// The [validate] configuration keys.
 const ConfigKeys& config_keys();
-
-struct Options {
-    std::vector<std::string> inputs;  ///< FILE...; none means stdin
-    std::string domains;              ///< --domains FILE
-    std::string nodes;                ///< --nodes FILE
-    std::string rejects;              ///< --rejects FILE
-};
-
-void add_options(CLI::App& app, Options& opt);
-
-/// The lists and patterns for a run: each list from its file (flag, else [validate] key), else
-/// from the devices in the state file (names, and their domains), which is only opened then.
-/// Throws Error(Exit::config) naming how to give a list when one would be empty without a
-/// file.
-Rules load_rules(const Options& opt, const Config& config, const std::string& state_flag);
-
-/// Reads alert JSONL from the inputs, writes valid lines to stdout byte for byte and a
-/// `reject` record per other line to the rejects file (appended), or one stderr line each
-/// without one. Returns Exit::ok; Exit::negative when there were records and none was valid;
-/// Exit::partial when an input could not be read; Exit::interrupted on a signal.
-Exit run(Tool& tool, const Options& opt);
 
 }  // namespace swd::validate

@@ -1,7 +1,6 @@
 #include "libcore/base/beneath.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <deque>
 #include <memory>
 
+#include "libcore/base/digest.hpp"
 #include "libcore/base/error.hpp"
 
 namespace swd::beneath {
@@ -19,34 +19,6 @@ namespace {
 [[noreturn]] void fail_errno(const std::string& what, int err) {
     throw Error(Exit::config, what + ": " + errno_text(err));
 }
-
-struct DigestFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
-class Sha256 {
-  public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) {
-        if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
-            throw Error(Exit::config, "sha256: cannot initialise OpenSSL digest");
-    }
-    void update(const void* data, std::size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
-    std::string hex() {
-        std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string out;
-        for (unsigned int i = 0; i < len; ++i) {
-            out += digits[md[i] >> 4];
-            out += digits[md[i] & 15];
-        }
-        return out;
-    }
-
-  private:
-    std::unique_ptr<EVP_MD_CTX, DigestFree> ctx_;
-};
 
 class Fd {
   public:
@@ -225,16 +197,10 @@ Dir open_dir(int root_fd, const std::vector<std::string>& parts, bool create,
     return cur;
 }
 
-std::string sha256_hex(std::string_view data) {
-    Sha256 h;
-    h.update(data.data(), data.size());
-    return h.hex();
-}
-
 std::string sha256_at(int dir, const std::string& name) {
     Fd in(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (in.get() < 0) fail_errno(name, errno);
-    Sha256 h;
+    digest::Sha256 h;
     read_chunks(in.get(), name, [&](const char* data, std::size_t n) { h.update(data, n); });
     return h.hex();
 }
@@ -250,7 +216,7 @@ std::string copy_file(int from_dir, const std::string& name, int to_dir,
                     mode));
     if (out.get() < 0) fail_errno(tmp_name, errno);
     try {
-        Sha256 h;
+        digest::Sha256 h;
         read_chunks(in.get(), name, [&](const char* data, std::size_t n) {
             h.update(data, n);
             if (!write_full(out.get(), data, n)) fail_errno(tmp_name, errno);

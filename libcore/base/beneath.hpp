@@ -68,9 +68,6 @@ std::string copy_file(int from_dir, const std::string& name, int to_dir,
 /// sha256 of the regular file `name` in `dir`, opened with O_NOFOLLOW.
 std::string sha256_at(int dir, const std::string& name);
 
-/// sha256 of bytes, lower-case hex.
-std::string sha256_hex(std::string_view data);
-
 /// A file name for temporary files in the same directory: ".swd-tmp.PID.RANDOM.NAME".
 std::string temp_name(std::string_view name);
 

@@ -4,21 +4,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "libcore/base/text.hpp"
 
 namespace swd {
 
 namespace {
-
-std::atomic<int> g_signal{0};
-
-extern "C" void on_signal(int sig) {
-    // A second signal means the user does not want to wait for a clean stop.
-    if (g_signal.exchange(sig) != 0) ::_exit(static_cast<int>(Exit::interrupted));
-}
 
 void setup_logging(const std::string& name, const CommonOptions& common) {
     auto logger =
@@ -56,37 +52,6 @@ constexpr const char* exit_footer =
 
 }  // namespace
 
-void install_signal_handlers() {
-    std::signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR and the loop sees the flag
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
-}
-
-std::thread thread_without_stop_signals(std::function<void()> fn) {
-    const sigset_t stops = stop_signals();
-    sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &stops, &old);
-    std::thread t(std::move(fn));
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    return t;
-}
-
-bool interrupted() {
-    return g_signal.load() != 0;
-}
-
 Tool::Tool(std::string name, std::string description, ConfigKeys keys)
     : name_(std::move(name)),
       app_(std::make_unique<CLI::App>(std::move(description), name_)),
@@ -114,6 +79,181 @@ Tool::Tool(std::string name, std::string description, ConfigKeys keys)
 
 Tool::~Tool() = default;
 
+std::vector<CLI::App*> Tool::add_commands(const std::vector<CommandName>& names,
+                                          const std::string& fallback) {
+    std::vector<CLI::App*> apps;
+    for (const auto& n : names) {
+        CLI::App* parent = app_.get();
+        std::string leaf = n.name;
+        if (const auto space = n.name.find(' '); space != std::string::npos) {
+            parent = app_->get_subcommand(n.name.substr(0, space));
+            leaf = n.name.substr(space + 1);
+        }
+        CLI::App* app = parent->add_subcommand(leaf, n.summary);
+        if (n.group) app->require_subcommand(1);
+        apps.push_back(app);
+        if (n.name == fallback) fallback_ = apps.size() - 1;
+    }
+    if (!fallback.empty() && !fallback_)
+        throw std::logic_error("fallback command '" + fallback + "' is not in the table");
+    command_names_.insert(command_names_.end(), names.begin(), names.end());
+    command_apps_.insert(command_apps_.end(), apps.begin(), apps.end());
+    return apps;
+}
+
+std::optional<std::size_t> Tool::command() const {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < command_apps_.size(); ++i) {
+        if (!command_apps_[i]->parsed()) continue;
+        if (!best || command_names_[i].name.size() > command_names_[*best].name.size()) best = i;
+    }
+    return best ? best : fallback_;
+}
+
+namespace {
+
+/// The index of the first word of `words` from `from` on that is no option, skipping the values
+/// of the options of `app` (and its parents) that take one.
+std::size_t first_word(const CLI::App& app, const std::vector<std::string>& words,
+                       std::size_t from) {
+    std::size_t i = from;
+    while (i < words.size()) {
+        const std::string& w = words[i];
+        if (w == "--") return words.size();
+        if (w.size() < 2 || w[0] != '-') return i;
+        ++i;
+        if (w.find('=') != std::string::npos) continue;
+        const CLI::Option* o = nullptr;
+        for (const CLI::App* a = &app; a && !o; a = a->get_parent())
+            o = a->get_option_no_throw(w);
+        // An unknown option may take a value: which word is the command cannot be told, and
+        // the parser's own error (with its did-you-mean) says what is wrong.
+        if (!o) return words.size();
+        if (o->get_items_expected_max() > 0) ++i;
+    }
+    return words.size();
+}
+
+std::vector<std::string> member_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({}))
+        names.push_back(sub->get_name());
+    return names;
+}
+
+const CLI::App* find_command(const CLI::App& app, const std::string& name) {
+    for (const CLI::App* sub : app.get_subcommands({}))
+        if (sub->check_name(name)) return sub;
+    return nullptr;
+}
+
+bool takes_words(const CLI::App& app) {
+    for (const CLI::Option* o : app.get_options())
+        if (o->get_positional()) return true;
+    return false;
+}
+
+std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words)
+        out += (out.empty() ? "" : ", ") + w;
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> Tool::unknown_command(int argc, char** argv) const {
+    if (command_apps_.empty()) return std::nullopt;
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    const std::size_t i = first_word(*app_, words, 0);
+    if (i >= words.size()) return std::nullopt;
+    const CLI::App* given = find_command(*app_, words[i]);
+    if (!given) {
+        if (fallback_ && (words[i] == "-" || std::filesystem::exists(words[i])))
+            return std::nullopt;
+        const auto known = member_names(*app_);
+        const std::string near = nearest(words[i], known);
+        if (!near.empty())
+            return "unknown command '" + words[i] + "'; did you mean '" + near + "'?\nTry '" +
+                   name_ + " --help'.";
+        if (fallback_) return std::nullopt;  // the fallback's own word, a file to read
+        return "unknown command '" + words[i] + "' (commands: " + join(known) + ")\nTry '" + name_ +
+               " --help'.";
+    }
+    // A group's command: "targets ad" is refused the same way, unless the group takes words.
+    const auto members = member_names(*given);
+    if (members.empty() || takes_words(*given)) return std::nullopt;
+    const std::size_t j = first_word(*given, words, i + 1);
+    if (j >= words.size() || find_command(*given, words[j])) return std::nullopt;
+    const std::string near = nearest(words[j], members);
+    const std::string group = given->get_name();
+    const std::string help = "\nTry '" + name_ + " " + group + " --help'.";
+    if (!near.empty())
+        return "unknown command '" + group + " " + words[j] + "'; did you mean '" + group + " " +
+               near + "'?" + help;
+    return "unknown command '" + group + " " + words[j] + "' (" + group +
+           " commands: " + join(members) + ")" + help;
+}
+
+std::string Tool::parse_error(const CLI::ParseError& e,
+                              const std::vector<std::string>& words) const {
+    // The command the error is in: the deepest one given, whose --help tells its options.
+    const CLI::App* in = app_.get();
+    std::string path = name_;
+    for (bool deeper = true; deeper;) {
+        deeper = false;
+        for (const CLI::App* sub : in->get_subcommands({})) {
+            if (!sub->parsed()) continue;
+            in = sub;
+            path += " " + sub->get_name();
+            deeper = true;
+            break;
+        }
+    }
+    // A word that looks like an option and is none: named with a did-you-mean, whatever CLI11
+    // complained of first (a required option may seem missing only because of the typo).
+    std::string message = e.what();
+    std::vector<std::string> options;
+    std::string unknown;
+    bool found = false;
+    for (const CLI::App* a = in; a; a = a->get_parent()) {
+        for (const CLI::Option* o : a->get_options()) {
+            for (const auto& l : o->get_lnames())
+                options.push_back("--" + l);
+            for (const auto& sn : o->get_snames())
+                options.push_back("-" + sn);
+        }
+        for (const auto& w : a->remaining()) {
+            if (found || w.size() < 2 || w[0] != '-' || w == "--") continue;
+            unknown = w.substr(0, w.find('='));
+            found = true;
+        }
+    }
+    if (found) {
+        const std::string near = nearest(unknown, options);
+        message = "unknown option '" + unknown + "'" +
+                  (near.empty() ? "" : "; did you mean '" + near + "'?");
+        // With fallthrough, CLI11 hands an unknown option up to the tool: the command it was
+        // given to is the last one named before it.
+        path = name_;
+        std::size_t at = 0;
+        std::vector<const CLI::App*> chain;
+        for (const CLI::App* a = in; a && a != app_.get(); a = a->get_parent())
+            chain.insert(chain.begin(), a);
+        for (const CLI::App* a : chain) {
+            const auto it = std::find(words.begin() + static_cast<std::ptrdiff_t>(at), words.end(),
+                                      a->get_name());
+            const auto bad = std::find_if(
+                words.begin() + static_cast<std::ptrdiff_t>(at), words.end(),
+                [&](const std::string& w) { return w.substr(0, w.find('=')) == unknown; });
+            if (it == words.end() || bad < it) break;
+            path += " " + a->get_name();
+            at = static_cast<std::size_t>(it - words.begin()) + 1;
+        }
+    }
+    return message + "\nTry '" + path + " --help'.";
+}
+
 void Tool::add_dry_run() {
     app_->add_flag("--dry-run", common_.dry_run, "show what would be done, change nothing")
         ->group("Common options");
@@ -131,6 +271,10 @@ Format Tool::format() const {
 int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
     install_signal_handlers();
     setup_logging(name_, common_);
+    if (const auto why = unknown_command(argc, argv)) {
+        std::fprintf(stderr, "%s: %s\n", name_.c_str(), why->c_str());
+        return static_cast<int>(Exit::usage);
+    }
     try {
         app_->parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -140,7 +284,8 @@ int Tool::run(int argc, char** argv, const std::function<Exit()>& body) {
     } catch (const CLI::CallForVersion& e) {
         return app_->exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "%s: %s\nTry '%s --help'.\n", name_.c_str(), e.what(), name_.c_str());
+        std::fprintf(stderr, "%s: %s\n", name_.c_str(),
+                     parse_error(e, std::vector<std::string>(argv + 1, argv + argc)).c_str());
         return static_cast<int>(Exit::usage);
     }
     setup_logging(name_, common_);

@@ -3,16 +3,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
+#include <vector>
 
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/format.hpp"
+#include "libcore/base/signals.hpp"
 
 namespace swd {
 
@@ -25,20 +26,6 @@ struct CommonOptions {
     std::string format = "auto";  ///< --format jsonl|table|auto
     bool dry_run = false;         ///< --dry-run, for tools that change anything
 };
-
-/// True once SIGINT or SIGTERM arrived; long loops check it and stop cleanly (Exit::interrupted).
-bool interrupted();
-
-/// SIGINT and SIGTERM set interrupted() (a second one ends the process at once, status 7) and
-/// make a blocking read return; SIGPIPE is ignored. Tool's constructor calls it.
-void install_signal_handlers();
-
-/// The signals that stop a tool: SIGINT and SIGTERM.
-sigset_t stop_signals();
-
-/// Starts `fn` on a thread that never takes the stop signals (a thread inherits the signal mask
-/// it is started with): they stay with the threads that stop on them.
-std::thread thread_without_stop_signals(std::function<void()> fn);
 
 /// A tool's frame. Typical main():
 ///
@@ -58,6 +45,24 @@ class Tool {
 
     /// Adds --dry-run (only for tools that change anything).
     void add_dry_run();
+
+    /// A subcommand's name ("list"; "targets add" for a command in the group "targets"), its
+    /// one-line summary, and whether it is a group that needs one of its commands.
+    struct CommandName {
+        std::string name;
+        std::string summary;
+        bool group = false;
+    };
+    /// Declares the subcommands, in order, and returns their CLI::Apps for their options
+    /// (CommandTable does this from a table). A word that names no command is refused before
+    /// anything runs: "unknown command 'lsit'; did you mean 'list'?" (exit 2). `fallback` names
+    /// the command that runs when none is given (swd-ticket's process); a word that is no
+    /// command but an existing file, or "-", is then its argument.
+    std::vector<CLI::App*> add_commands(const std::vector<CommandName>& names,
+                                        const std::string& fallback = "");
+    /// The index into add_commands' names of the command given (or the fallback); none when no
+    /// command was given and there is no fallback.
+    std::optional<std::size_t> command() const;
 
     /// The configuration, loaded on first use after parsing (--config / $SWD_CONFIG / default).
     const Config& config();
@@ -79,6 +84,53 @@ class Tool {
     std::unique_ptr<Config> config_;
     bool print_config_ = false;
     bool list_options_ = false;
+    std::vector<CommandName> command_names_;
+    std::vector<CLI::App*> command_apps_;
+    std::optional<std::size_t> fallback_;
+
+    /// The refusal of an argv whose command word names no command, if it has one, with the
+    /// --help to try.
+    std::optional<std::string> unknown_command(int argc, char** argv) const;
+    /// The message for CLI11's parse error `e` on the command line `words`: an unknown option
+    /// gets a did-you-mean, and the --help to try is that of the command concerned.
+    std::string parse_error(const CLI::ParseError& e, const std::vector<std::string>& words) const;
+};
+
+/// A tool's subcommands as a table (STYLE 5; ninja's kTools[], git's commands[]): each row
+/// names a command, says in one line what it does, declares its options and runs it. `Ctx` is
+/// what the actions share (settings, the state file), made once the command line is parsed.
+template <class Ctx>
+class CommandTable {
+  public:
+    struct Row {
+        std::string name;     ///< "list", "targets add"
+        std::string summary;  ///< one line, for --help
+        std::function<void(CLI::App&)> options = {};
+        /// Empty for a group that only holds commands ("targets").
+        std::function<Exit(Ctx&)> action = {};
+    };
+
+    CommandTable(Tool& tool, std::vector<Row> rows, const std::string& fallback = "")
+        : tool_(tool), rows_(std::move(rows)) {
+        std::vector<Tool::CommandName> names;
+        for (const auto& r : rows_)
+            names.push_back({r.name, r.summary, !r.action});
+        const auto apps = tool_.add_commands(names, fallback);
+        for (std::size_t i = 0; i < rows_.size(); ++i)
+            if (rows_[i].options) rows_[i].options(*apps[i]);
+    }
+
+    /// Runs the action of the command given.
+    Exit run(Ctx& ctx) const {
+        const auto i = tool_.command();
+        if (!i || !rows_[*i].action)
+            throw Error(Exit::usage, "a subcommand is required (" + tool_.name() + " --help)");
+        return rows_[*i].action(ctx);
+    }
+
+  private:
+    Tool& tool_;
+    std::vector<Row> rows_;
 };
 
 }  // namespace swd

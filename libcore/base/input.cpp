@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/signals.hpp"
 
 namespace swd {
 

@@ -15,9 +15,9 @@
 #include <random>
 #include <thread>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/signals.hpp"
 
 namespace swd {
 

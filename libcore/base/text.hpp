@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace swd {
 
@@ -14,5 +15,18 @@ void lower_in_place(std::string& s);
 
 /// `s` without the leading and trailing bytes found in `blanks`.
 std::string_view trim(std::string_view s, std::string_view blanks = " \t\r\n\v\f");
+
+/// `s` on one line: CR, LF and TAB become spaces (a mail header value, a `Key: Value` line of
+/// an alert body: no header injection, no line of its own).
+std::string one_line(std::string_view s);
+
+/// The candidate closest to `word` for a did-you-mean (ninja's SpellcheckString): the fewest
+/// edits (insert, delete, replace, swap two neighbours), at most 2 and fewer than half of
+/// `word`'s length; the first of the closest on a tie. Empty when none is close enough.
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// `s` fit for one line on a terminal or in a log: control characters (a newline in a Maildir
+/// file name, an escape sequence) written as C escapes (\n, \r, \t, \x1b).
+std::string escape_controls(std::string_view s);
 
 }  // namespace swd

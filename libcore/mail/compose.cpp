@@ -13,6 +13,7 @@
 #include <random>
 
 #include "libcore/base/error.hpp"
+#include "libcore/base/text.hpp"
 
 namespace swd::mail {
 
@@ -32,14 +33,6 @@ struct Unref {
 };
 template <class T>
 using Ref = std::unique_ptr<T, Unref<T>>;
-
-/// A header value on one line: CR and LF (header injection, folding by hand) become spaces.
-std::string one_line(std::string_view text) {
-    std::string out(text);
-    std::replace_if(
-        out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-    return out;
-}
 
 /// A header name is printable ASCII without ':' and spaces (RFC 5322 ftext).
 bool valid_header_name(std::string_view name) {

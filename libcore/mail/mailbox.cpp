@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/signals.hpp"
 
 namespace swd::mailbox {
 

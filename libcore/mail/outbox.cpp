@@ -6,7 +6,7 @@
 #include <cassert>
 #include <sstream>
 
-#include "libcore/base/cli.hpp"
+#include "libcore/base/signals.hpp"
 
 namespace swd::outbox {
 

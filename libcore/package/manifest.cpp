@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "libcore/base/beneath.hpp"
+#include "libcore/base/digest.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/text.hpp"
 #include "libcore/base/time.hpp"
@@ -301,7 +302,7 @@ Package open(const std::filesystem::path& dir) {
             Package p;
             p.manifest = parse_manifest(xml, manifest_name);
             p.dir = dir;
-            p.manifest_sha256 = beneath::sha256_hex(xml);
+            p.manifest_sha256 = digest::sha256_hex(xml);
             return p;
         },
         Exit::usage);
@@ -334,11 +335,6 @@ void verify(const Package& pkg) {
             }
         },
         Exit::usage);
-}
-
-bool is_tarball(const std::filesystem::path& path) {
-    const auto n = ascii_lower(path.filename().string());
-    return n.ends_with(".tar") || n.ends_with(".tar.gz") || n.ends_with(".tgz");
 }
 
 namespace {

@@ -103,9 +103,6 @@ Package open(const std::filesystem::path& dir);
 /// matches its sha256. Throws Error(Exit::usage, "PACKAGE: FILE: sha256 mismatch (...)").
 void verify(const Package& pkg);
 
-/// True when `path` names a .tar, .tar.gz or .tgz file (by name).
-bool is_tarball(const std::filesystem::path& path);
-
 /// Unpacks a tar (ustar/GNU/pax; plain or gzip) into the existing empty directory `dest`.
 /// Only regular files and directories are accepted; a link, device or FIFO entry, an absolute
 /// or ".." name, a duplicate, or a truncated archive is an error:

@@ -3,17 +3,11 @@
 #include <map>
 
 #include "libcore/base/jsonl.hpp"
+#include "libcore/base/text.hpp"
 
 namespace swd::queue {
 
 namespace {
-
-std::string one_line(std::string_view v) {
-    std::string out(v);
-    for (char& c : out)
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    return out;
-}
 
 /// The Subject header of composed message bytes, unfolded; empty when there is none.
 std::string subject_of(std::string_view message) {

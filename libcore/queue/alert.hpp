@@ -11,8 +11,8 @@
 #include "libcore/base/time.hpp"
 #include "libcore/mail/compose.hpp"
 #include "libcore/mail/outbox.hpp"
-#include "libcore/queue/cli.hpp"
 #include "libcore/queue/db.hpp"
+#include "libcore/queue/settings.hpp"
 
 namespace swd::queue {
 

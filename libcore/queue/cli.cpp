@@ -21,125 +21,12 @@
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/run.hpp"
+#include "libcore/queue/settings.hpp"
 #include "libcore/queue/transport.hpp"
 
 namespace swd::queue {
 
 namespace {
-
-std::filesystem::path state_base() {
-    if (::geteuid() == 0) return "/var/lib/swd";
-    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
-        return std::filesystem::path(x) / "swd";
-    if (const char* h = std::getenv("HOME"); h && *h)
-        return std::filesystem::path(h) / ".local/state/swd";
-    return "swd";
-}
-
-std::chrono::seconds seconds_of(const Config& c, std::string_view key, std::int64_t fallback) {
-    return std::chrono::seconds(c.get_seconds(key).value_or(fallback));
-}
-
-}  // namespace
-
-const ConfigKeys& config_keys() {
-    static const ConfigKeys keys{
-        {"queue.packages", KeyKind::string, "",
-         "package store (default /var/lib/swd/packages for root, else "
-         "$XDG_STATE_HOME/swd/packages)"},
-        {"queue.spool", KeyKind::string, "",
-         "spool with tmp/ incoming/ corrupt/ (default /var/spool/swd/queue for root, else "
-         "$XDG_STATE_HOME/swd/spool)"},
-        {"queue.log", KeyKind::string, "",
-         "distribution log (default /var/log/swd/distribution.log for root, else "
-         "$XDG_STATE_HOME/swd/distribution.log)",
-         "SWD_QUEUE_LOG"},
-        {"queue.max_active", KeyKind::integer, "8", "requests active at once (run --max-active)"},
-        {"queue.retry_interval", KeyKind::duration, "\"15m\"", "wait before a push retry"},
-        {"queue.push_retries", KeyKind::integer, "3", "push retries before authoritative pull"},
-        {"queue.pull_retries", KeyKind::integer, "1", "authoritative pull attempts before abort"},
-        {"queue.probe_timeout", KeyKind::duration, "\"10s\"",
-         "limit for a probe or wake-on-LAN command"},
-        {"queue.install_timeout", KeyKind::duration, "\"1h\"", "limit for an exec install command"},
-        {"queue.script_timeout", KeyKind::duration, "\"10m\"",
-         "limit for a package script when its manifest gives none"},
-        {"queue.wake_cmd", KeyKind::string, "",
-         "wake-on-LAN argv template for unreachable targets with a MAC, e.g. \"wakeonlan {mac}\""},
-        {"queue.boot_delay", KeyKind::duration, "\"2m\"",
-         "wait after wake-on-LAN before probing again"},
-        {"queue.poll_interval", KeyKind::duration, "\"5s\"",
-         "run --daemon: how often to look for work"},
-        {"queue.server", KeyKind::string, "",
-         "this server's name in alerts (default: first label of [smtp] from's domain)"},
-        {"queue.alert_retry", KeyKind::durations,
-         "[\"0s\", \"1m\", \"5m\", \"15m\", \"1h\", \"4h\", \"12h\", \"1d\", \"2d\", \"3d\", "
-         "\"4d\", \"5d\", \"6d\", \"7d\"]",
-         "when to retry an alert the service center did not take (from the first attempt)"},
-    };
-    return keys;
-}
-
-Settings settings_from(const Config& c) {
-    Settings s;
-    const auto path_or = [&](std::string_view key, const std::filesystem::path& fallback) {
-        const auto v = c.get_string(key).value_or("");
-        return v.empty() ? fallback : std::filesystem::path(v);
-    };
-    s.packages = path_or("queue.packages", state_base() / "packages");
-    s.spool =
-        path_or("queue.spool", ::geteuid() == 0 ? std::filesystem::path("/var/spool/swd/queue")
-                                                : state_base() / "spool");
-    s.log = path_or("queue.log", distlog::default_path());
-    s.max_active = static_cast<int>(c.get_int("queue.max_active").value_or(8));
-    if (s.max_active < 1 || s.max_active > 1024)
-        throw Error(Exit::config, "queue.max_active must be between 1 and 1024");
-    s.retry_interval = c.get_seconds("queue.retry_interval").value_or(900);
-    s.push_retries = static_cast<int>(c.get_int("queue.push_retries").value_or(3));
-    s.pull_retries = static_cast<int>(c.get_int("queue.pull_retries").value_or(1));
-    if (s.push_retries < 0 || s.pull_retries < 0)
-        throw Error(Exit::config, "queue.push_retries and queue.pull_retries must not be negative");
-    s.probe_timeout = seconds_of(c, "queue.probe_timeout", 10);
-    s.install_timeout = seconds_of(c, "queue.install_timeout", 3600);
-    s.script_timeout = seconds_of(c, "queue.script_timeout", 600);
-    s.wake_cmd = c.get_string("queue.wake_cmd").value_or("");
-    if (!s.wake_cmd.empty())
-        with_context(
-            "queue.wake_cmd", [&] { check_template("template", s.wake_cmd); }, Exit::config);
-    s.boot_delay = seconds_of(c, "queue.boot_delay", 120);
-    s.poll_interval = seconds_of(c, "queue.poll_interval", 5);
-    if (s.poll_interval.count() < 1) s.poll_interval = std::chrono::seconds(1);
-    s.alert_to = c.get_strings("alerts.to").value_or(std::vector<std::string>{});
-    for (const auto& d : c.get_strings("queue.alert_retry").value_or(std::vector<std::string>{})) {
-        if (auto v = timeutil::parse_duration(d)) s.alert_retry.push_back(*v);
-    }
-    if (s.alert_retry.empty()) s.alert_retry.push_back(timeutil::Duration(0));
-    s.smtp = smtp::settings_from(c);
-    s.server = c.get_string("queue.server").value_or("");
-    if (s.server.empty()) {
-        auto addr = mail::address_of(s.smtp.from);
-        auto host = addr.substr(addr.find('@') == std::string::npos ? 0 : addr.find('@') + 1);
-        if (host.empty()) host = mail::host_name();
-        s.server = host.substr(0, host.find('.'));
-    }
-    return s;
-}
-
-std::vector<const Schema*> schemas() {
-    return {&ids::schema(), &outbox::schema(), &schema()};
-}
-
-namespace {
-
-struct Subs {
-    CLI::App *submit, *pull_request, *login, *run, *list, *show, *hold, *release, *requeue, *del,
-        *flush, *events, *ack, *send, *alerts, *alerts_retry, *undo, *targets, *targets_add,
-        *targets_list, *targets_remove, *packages, *packages_add, *packages_list, *packages_remove;
-};
-
-Subs& subs() {
-    static Subs s{};
-    return s;
-}
 
 // Ids from the arguments, else from stdin when it is not a terminal: one per line, or JSONL
 // records with an "id" (so `swd-queue list --queue abort | swd-queue requeue` works).
@@ -809,147 +696,148 @@ Exit do_packages_remove(Env& env) {
     return partial ? Exit::partial : Exit::ok;
 }
 
+using Table = CommandTable<Env>;
+using Row = Table::Row;
+
+/// The subcommands, made by add_options and run by run().
+std::unique_ptr<Table>& table() {
+    static std::unique_ptr<Table> t;
+    return t;
+}
+
+/// A command whose only words are ids (from stdin when none are given).
+Row ids_row(const char* name, const char* summary, Options& o, std::string verb) {
+    return {name, summary,
+            [&o](CLI::App& a) { a.add_option("ID", o.args, "request ids (default: from stdin)"); },
+            [verb](Env& env) { return do_operator(env, verb); }};
+}
+
 }  // namespace
 
 void add_options(Tool& tool, Options& o) {
-    auto& app = tool.app();
     tool.add_dry_run();
-    auto& s = subs();
-    s.submit = app.add_subcommand("submit", "take in a distribution command (standard push)");
-    add_submit_options(*s.submit, o.submit);
-
-    s.pull_request =
-        app.add_subcommand("pull-request", "take in an endpoint's package list (trusted pull)");
-    s.pull_request->add_option("--endpoint", o.endpoint, "the endpoint asking")
-        ->required()
-        ->type_name("E");
-    s.pull_request->add_option("--package", o.packages, "package it asks for (repeatable)")
-        ->type_name("P");
-    s.pull_request
-        ->add_option("--packages-from", o.packages_from,
-                     "file with one package per line (- for stdin)")
-        ->type_name("FILE");
-    s.pull_request->add_option("--dist", o.dist, "distribution id (default: P-ENDPOINT-TIME)")
-        ->type_name("ID");
-
-    s.login =
-        app.add_subcommand("login", "an endpoint is online: activate its pull-queue requests");
-    s.login->add_option("ENDPOINT", o.endpoint, "the endpoint")->required();
-
-    s.run = app.add_subcommand("run", "activate and process requests (queue manager)");
-    s.run->add_flag("--once", o.once, "one pass: every eligible request once, then exit (default)");
-    s.run->add_flag("--daemon", o.daemon, "keep running until SIGTERM");
-    s.run->add_option("--max-active", o.max_active, "requests active at once ([queue] max_active)")
-        ->type_name("N")
-        ->check(CLI::Range(1, 1024));
-
-    s.list = app.add_subcommand("list", "list requests");
-    s.list->add_option("--queue", o.queue, "only this queue")
-        ->check(CLI::IsMember({"incoming", "active", "hold", "pull", "abort", "done"}))
-        ->type_name("Q");
-    s.list->add_option("--dist", o.dist, "only this distribution")->type_name("ID");
-    s.list->add_option("--target", o.target, "only this target")->type_name("T");
-
-    s.show = app.add_subcommand("show", "show a request and its events");
-    s.show->add_option("ID", o.args, "request id")->required();
-
-    const auto ids_sub = [&](const char* name, const char* help) {
-        auto* sub = app.add_subcommand(name, help);
-        sub->add_option("ID", o.args, "request ids (default: from stdin)");
-        return sub;
+    std::vector<Row> rows{
+        {"submit", "take in a distribution command (standard push)",
+         [&o](CLI::App& a) { add_submit_options(a, o.submit); }, do_submit},
+        {"pull-request", "take in an endpoint's package list (trusted pull)",
+         [&o](CLI::App& a) {
+             a.add_option("--endpoint", o.endpoint, "the endpoint asking")
+                 ->required()
+                 ->type_name("E");
+             a.add_option("--package", o.packages, "package it asks for (repeatable)")
+                 ->type_name("P");
+             a.add_option("--packages-from", o.packages_from,
+                          "file with one package per line (- for stdin)")
+                 ->type_name("FILE");
+             a.add_option("--dist", o.dist, "distribution id (default: P-ENDPOINT-TIME)")
+                 ->type_name("ID");
+         },
+         do_pull_request},
+        {"login", "an endpoint is online: activate its pull-queue requests",
+         [&o](CLI::App& a) { a.add_option("ENDPOINT", o.endpoint, "the endpoint")->required(); },
+         [](Env& env) {
+             return do_intake(env, {"login", env.opt.endpoint});
+         }},
+        {"run", "activate and process requests (queue manager)",
+         [&o](CLI::App& a) {
+             a.add_flag("--once", o.once,
+                        "one pass: every eligible request once, then exit (default)");
+             a.add_flag("--daemon", o.daemon, "keep running until SIGTERM");
+             a.add_option("--max-active", o.max_active,
+                          "requests active at once ([queue] max_active)")
+                 ->type_name("N")
+                 ->check(CLI::Range(1, 1024));
+         },
+         do_run},
+        {"list", "list requests",
+         [&o](CLI::App& a) {
+             a.add_option("--queue", o.queue, "only this queue")
+                 ->check(CLI::IsMember({"incoming", "active", "hold", "pull", "abort", "done"}))
+                 ->type_name("Q");
+             a.add_option("--dist", o.dist, "only this distribution")->type_name("ID");
+             a.add_option("--target", o.target, "only this target")->type_name("T");
+         },
+         do_list},
+        {"show", "show a request and its events",
+         [&o](CLI::App& a) { a.add_option("ID", o.args, "request id")->required(); }, do_show},
+        ids_row("hold", "hold requests until released", o, "hold"),
+        ids_row("release", "release held requests", o, "release"),
+        ids_row("requeue", "queue requests again now, retries restored", o, "requeue"),
+        ids_row("delete", "delete requests", o, "delete"),
+        ids_row("flush", "retry waiting requests now (default: every hold and pull request)", o,
+                "flush"),
+        {"events", "list events",
+         [&o](CLI::App& a) {
+             a.add_flag("--open", o.open_only,
+                        "only open events (start events not yet ended, errors not acked)");
+             a.add_option("--since", o.since, "only events since a duration ago or a date")
+                 ->type_name("D");
+             a.add_option("--request", o.request, "only events of this request")->type_name("ID");
+         },
+         do_events},
+        {"ack", "acknowledge (close) events",
+         [&o](CLI::App& a) { a.add_option("ID", o.args, "event ids (default: from stdin)"); },
+         do_ack},
+        {"send", "send the alert e-mails waiting in the outbox", {}, do_send},
+        {"alerts", "list the alert e-mails in the outbox",
+         [&o](CLI::App& a) {
+             a.add_option("--status", o.status, "only alerts with this status")
+                 ->check(CLI::IsMember({"pending", "failed", "sent"}))
+                 ->type_name("S");
+         },
+         do_alerts},
+        {"alerts retry", "send failed or waiting alerts again now, ladder afresh",
+         [&o](CLI::App& a) {
+             a.add_option("ID", o.args, "alert ids (default: from stdin)");
+             a.add_flag("--all", o.all, "every alert not sent yet (failed or pending)");
+         },
+         do_alerts_retry},
+        {"undo", "undo a package's install on a local: target",
+         [&o](CLI::App& a) {
+             a.add_option("TARGET", o.undo_target, "a local: target")->required();
+             a.add_option("PACKAGE", o.undo_package, "the id of a package installed there")
+                 ->required();
+         },
+         do_undo},
+        {"targets", "manage endpoints"},
+        {"targets add", "register (or update) endpoints",
+         [&o](CLI::App& a) {
+             a.add_option("NAME", o.names, "endpoint names")->required();
+             a.add_option("--transport", o.transport, "local:/DIR (may hold {target}) or exec")
+                 ->required()
+                 ->type_name("T");
+             a.add_option("--probe-cmd", o.probe_cmd, "exec: reachability check (argv template)")
+                 ->type_name("TEMPLATE");
+             a.add_option("--install-cmd", o.install_cmd,
+                          "exec: install one package (argv template)")
+                 ->type_name("TEMPLATE");
+             a.add_option("--address", o.address, "network address")->type_name("A");
+             a.add_option("--mac", o.mac, "MAC address, for wake-on-LAN")->type_name("M");
+             a.add_option("--location", o.location, "where it is (for alerts)")->type_name("L");
+             a.add_option("--region", o.region, "its region (for alerts)")->type_name("R");
+         },
+         do_targets_add},
+        {"targets list", "list endpoints", {}, do_targets_list},
+        {"targets remove", "remove endpoints without queued requests",
+         [&o](CLI::App& a) { a.add_option("NAME", o.names, "endpoint names")->required(); },
+         do_targets_remove},
+        {"packages", "manage the package store"},
+        {"packages add", "verify and add packages (directories or tarballs)",
+         [&o](CLI::App& a) {
+             a.add_option("PATH", o.args, "package directories or .tar/.tar.gz files")->required();
+         },
+         do_packages_add},
+        {"packages list", "list stored packages", {}, do_packages_list},
+        {"packages remove", "remove stored packages",
+         [&o](CLI::App& a) { a.add_option("ID", o.args, "package ids")->required(); },
+         do_packages_remove},
     };
-    s.hold = ids_sub("hold", "hold requests until released");
-    s.release = ids_sub("release", "release held requests");
-    s.requeue = ids_sub("requeue", "queue requests again now, retries restored");
-    s.del = ids_sub("delete", "delete requests");
-    s.flush = ids_sub("flush", "retry waiting requests now (default: every hold and pull request)");
-
-    s.events = app.add_subcommand("events", "list events");
-    s.events->add_flag("--open", o.open_only,
-                       "only open events (start events not yet ended, errors not acked)");
-    s.events->add_option("--since", o.since, "only events since a duration ago or a date")
-        ->type_name("D");
-    s.events->add_option("--request", o.request, "only events of this request")->type_name("ID");
-
-    s.ack = app.add_subcommand("ack", "acknowledge (close) events");
-    s.ack->add_option("ID", o.args, "event ids (default: from stdin)");
-
-    s.send = app.add_subcommand("send", "send the alert e-mails waiting in the outbox");
-
-    s.alerts = app.add_subcommand("alerts", "list the alert e-mails in the outbox");
-    s.alerts->add_option("--status", o.status, "only alerts with this status")
-        ->check(CLI::IsMember({"pending", "failed", "sent"}))
-        ->type_name("S");
-    s.alerts_retry =
-        s.alerts->add_subcommand("retry", "send failed or waiting alerts again now, ladder afresh");
-    s.alerts_retry->add_option("ID", o.args, "alert ids (default: from stdin)");
-    s.alerts_retry->add_flag("--all", o.all, "every alert not sent yet (failed or pending)");
-
-    s.undo = app.add_subcommand("undo", "undo a package's install on a local: target");
-    s.undo->add_option("TARGET", o.undo_target, "a local: target")->required();
-    s.undo->add_option("PACKAGE", o.undo_package, "the id of a package installed there")
-        ->required();
-
-    s.targets = app.add_subcommand("targets", "manage endpoints");
-    s.targets_add = s.targets->add_subcommand("add", "register (or update) endpoints");
-    s.targets_add->add_option("NAME", o.names, "endpoint names")->required();
-    s.targets_add->add_option("--transport", o.transport, "local:/DIR (may hold {target}) or exec")
-        ->required()
-        ->type_name("T");
-    s.targets_add
-        ->add_option("--probe-cmd", o.probe_cmd, "exec: reachability check (argv template)")
-        ->type_name("TEMPLATE");
-    s.targets_add
-        ->add_option("--install-cmd", o.install_cmd, "exec: install one package (argv template)")
-        ->type_name("TEMPLATE");
-    s.targets_add->add_option("--address", o.address, "network address")->type_name("A");
-    s.targets_add->add_option("--mac", o.mac, "MAC address, for wake-on-LAN")->type_name("M");
-    s.targets_add->add_option("--location", o.location, "where it is (for alerts)")->type_name("L");
-    s.targets_add->add_option("--region", o.region, "its region (for alerts)")->type_name("R");
-    s.targets_list = s.targets->add_subcommand("list", "list endpoints");
-    s.targets_remove =
-        s.targets->add_subcommand("remove", "remove endpoints without queued requests");
-    s.targets_remove->add_option("NAME", o.names, "endpoint names")->required();
-
-    s.packages = app.add_subcommand("packages", "manage the package store");
-    s.packages_add =
-        s.packages->add_subcommand("add", "verify and add packages (directories or tarballs)");
-    s.packages_add->add_option("PATH", o.args, "package directories or .tar/.tar.gz files")
-        ->required();
-    s.packages_list = s.packages->add_subcommand("list", "list stored packages");
-    s.packages_remove = s.packages->add_subcommand("remove", "remove stored packages");
-    s.packages_remove->add_option("ID", o.args, "package ids")->required();
+    table() = std::make_unique<Table>(tool, std::move(rows));
 }
 
 Exit run(Tool& tool, Options& opt) {
     Env env{tool, opt, settings_from(tool.config()), nullptr, nullptr};
-    auto& s = subs();
-    if (s.submit->parsed()) return do_submit(env);
-    if (s.pull_request->parsed()) return do_pull_request(env);
-    if (s.login->parsed()) return do_intake(env, {"login", opt.endpoint});
-    if (s.run->parsed()) return do_run(env);
-    if (s.list->parsed()) return do_list(env);
-    if (s.show->parsed()) return do_show(env);
-    if (s.hold->parsed()) return do_operator(env, "hold");
-    if (s.release->parsed()) return do_operator(env, "release");
-    if (s.requeue->parsed()) return do_operator(env, "requeue");
-    if (s.del->parsed()) return do_operator(env, "delete");
-    if (s.flush->parsed()) return do_operator(env, "flush");
-    if (s.events->parsed()) return do_events(env);
-    if (s.ack->parsed()) return do_ack(env);
-    if (s.send->parsed()) return do_send(env);
-    if (s.alerts_retry->parsed()) return do_alerts_retry(env);
-    if (s.alerts->parsed()) return do_alerts(env);
-    if (s.undo->parsed()) return do_undo(env);
-    if (s.targets_add->parsed()) return do_targets_add(env);
-    if (s.targets_list->parsed()) return do_targets_list(env);
-    if (s.targets_remove->parsed()) return do_targets_remove(env);
-    if (s.packages_add->parsed()) return do_packages_add(env);
-    if (s.packages_list->parsed()) return do_packages_list(env);
-    if (s.packages_remove->parsed()) return do_packages_remove(env);
-    if (s.targets->parsed()) throw Error(Exit::usage, "targets: add, list or remove?");
-    if (s.packages->parsed()) throw Error(Exit::usage, "packages: add, list or remove?");
-    throw Error(Exit::usage, "a subcommand is required (swd-queue --help)");
+    return table()->run(env);
 }
 
 }  // namespace swd::queue

@@ -8,10 +8,12 @@
 #include <sstream>
 
 #include "libcore/base/beneath.hpp"
+#include "libcore/base/digest.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
 #include "libcore/base/process.hpp"
 #include "libcore/package/manifest.hpp"
+#include "libcore/queue/command_cli.hpp"
 
 namespace swd::queue {
 
@@ -79,32 +81,6 @@ TargetSpec parse_target(std::string_view spec) {
     return t;
 }
 
-// The common options a command line may carry after the subcommand; accepted and ignored, so a
-// command is read the same way from the command line, a spool file and swd-redist.
-struct IgnoredCommon {
-    std::string text;
-    int count = 0;
-    bool flag = false;
-
-    void add_to(CLI::App& app) {
-        app.add_option("--state", text);
-        app.add_option("--config", text);
-        app.add_option("--format", text);
-        app.add_flag("-v,--verbose", count);
-        app.add_flag("-q,--quiet", flag);
-        app.add_flag("--dry-run", flag);
-    }
-};
-
-void parse_app(CLI::App& app, const std::vector<std::string>& args) {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
-    try {
-        app.parse(reversed);
-    } catch (const CLI::ParseError& e) {
-        throw Error(Exit::usage, e.what());
-    }
-}
-
 int retries(int given, int fallback, std::string_view what) {
     const int v = given < 0 ? fallback : given;
     if (v < 0 || v > 1000)
@@ -136,13 +112,7 @@ void require_target(SQLite::Database& db, const std::string& name) {
 Intake parse_submit(SQLite::Database& db, const Settings& settings,
                     const std::vector<std::string>& args, const std::string& default_origin,
                     timeutil::TimePoint now) {
-    CLI::App app("submit", "submit");
-    app.set_help_flag();
-    Submission s;
-    add_submit_options(app, s);
-    IgnoredCommon ignored;
-    ignored.add_to(app);
-    parse_app(app, args);
+    const Submission s = read_submit(args);
 
     package::check_name("distribution id", s.dist);
     for (const auto& p : s.packages)
@@ -207,16 +177,7 @@ Intake parse_submit(SQLite::Database& db, const Settings& settings,
 Intake parse_pull_request(SQLite::Database& db, const Settings& settings,
                           const std::vector<std::string>& args, const std::string& default_origin,
                           timeutil::TimePoint now) {
-    CLI::App app("pull-request", "pull-request");
-    app.set_help_flag();
-    std::string endpoint, dist;
-    std::vector<std::string> packages;
-    app.add_option("--endpoint", endpoint)->required();
-    app.add_option("--package", packages)->required();
-    app.add_option("--dist", dist);
-    IgnoredCommon ignored;
-    ignored.add_to(app);
-    parse_app(app, args);
+    auto [endpoint, packages, dist] = read_pull_request(args);
     const auto spec = parse_target(endpoint);
     require_target(db, spec.name);
     for (const auto& p : packages)
@@ -262,34 +223,6 @@ Intake parse_login(SQLite::Database& db, const std::vector<std::string>& args) {
 }
 
 }  // namespace
-
-void add_submit_options(CLI::App& app, Submission& s) {
-    app.add_option("--dist", s.dist, "distribution id (from the master)")
-        ->required()
-        ->type_name("ID");
-    app.add_option("--package", s.packages, "package to install, in order (repeatable)")
-        ->required()
-        ->type_name("P");
-    app.add_option("--target", s.targets, "target endpoint, with optional parameters: NAME[:p1,p2]")
-        ->required()
-        ->type_name("T");
-    app.add_option("--push-retries", s.push_retries,
-                   "push retries before pull mode ([queue] push_retries)")
-        ->type_name("N");
-    app.add_option("--pull-retries", s.pull_retries,
-                   "authoritative pull attempts ([queue] pull_retries)")
-        ->type_name("N");
-    app.add_option("--retry-interval", s.retry_interval,
-                   "wait between push retries ([queue] retry_interval)")
-        ->type_name("D");
-    app.add_option("--not-before", s.not_before,
-                   "not before this time (RFC 3339) or this long from now")
-        ->type_name("T");
-    app.add_option("--origin", s.origin, "who sent the command (the master's name)")
-        ->type_name("NAME");
-    app.add_option("--redist-of", s.redist_of, "the distribution this one redistributes")
-        ->type_name("ID");
-}
 
 Intake parse_command(SQLite::Database& db, const Settings& settings, std::vector<std::string> words,
                      const std::string& default_origin, timeutil::TimePoint now) {
@@ -401,7 +334,7 @@ SpoolReport ingest_spool(State& state, const Settings& settings, distlog::Append
             std::ostringstream ss;
             ss << f.rdbuf();
             content = ss.str();
-            const auto sha = beneath::sha256_hex(content);
+            const auto sha = digest::sha256_hex(content);
             if (spool_seen(state.db(), name, sha)) {
                 std::filesystem::remove(path);
                 continue;

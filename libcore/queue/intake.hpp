@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "libcore/queue/cli.hpp"
 #include "libcore/queue/db.hpp"
 #include "libcore/queue/distlog.hpp"
+#include "libcore/queue/settings.hpp"
 
 namespace swd::queue {
 
@@ -55,5 +55,16 @@ struct SpoolReport {
 
 /// Takes in every file in SPOOL/incoming (by name). Never throws for a bad file.
 SpoolReport ingest_spool(State& state, const Settings& settings, distlog::Appender& log);
+
+/// Takes in a distribution command in-process, as `swd-queue submit` does (swd-redist uses
+/// it): `words` is the command's argv, with or without a leading "swd-queue" and "submit".
+/// Validates everything (names, parameters, known targets, durations) before anything is
+/// stored, then enqueues one request per target in one transaction and logs the command
+/// (`cmd`: process::shell_join of "swd-queue", "submit" and the words, as received) to the
+/// distribution log. Throws Error(Exit::usage, "why") when the command is refused; the refusal
+/// is logged too (event=rejected). Returns the new requests.
+std::vector<Request> submit_words(State& state, const Settings& settings, distlog::Appender& log,
+                                  std::vector<std::string> words,
+                                  const std::string& default_origin = "");
 
 }  // namespace swd::queue

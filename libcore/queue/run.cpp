@@ -12,8 +12,9 @@
 #include <set>
 #include <thread>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/format.hpp"
+#include "libcore/base/signals.hpp"
 #include "libcore/mail/outbox.hpp"
 #include "libcore/package/manifest.hpp"
 #include "libcore/queue/alert.hpp"

@@ -17,8 +17,8 @@
 
 #include "libcore/base/format.hpp"
 #include "libcore/base/state.hpp"
-#include "libcore/queue/cli.hpp"
 #include "libcore/queue/distlog.hpp"
+#include "libcore/queue/settings.hpp"
 
 namespace swd::queue {
 

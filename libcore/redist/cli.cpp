@@ -21,15 +21,14 @@
 #include "libcore/base/text.hpp"
 #include "libcore/base/time.hpp"
 #include "libcore/package/manifest.hpp"
-#include "libcore/queue/cli.hpp"
 #include "libcore/queue/distlog.hpp"
 #include "libcore/queue/intake.hpp"
+#include "libcore/queue/settings.hpp"
 #include "libcore/redist/command.hpp"
 #include "libcore/redist/dialog.hpp"
 #include "libcore/redist/log.hpp"
 #include "libcore/redist/plan.hpp"
 #include "libcore/redist/store.hpp"
-#include "libcore/ticket/store.hpp"
 
 namespace swd::redist {
 

@@ -7,7 +7,6 @@
 #include "libcore/base/error.hpp"
 #include "libcore/base/process.hpp"
 #include "libcore/base/text.hpp"
-#include "libcore/ticket/store.hpp"
 
 namespace swd::redist {
 

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/process.hpp"
+#include "libcore/base/signals.hpp"
 
 extern char** environ;
 

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/input.hpp"
+#include "libcore/base/signals.hpp"
 #include "libcore/queue/distlog.hpp"
 
 namespace swd::redist {

@@ -2,7 +2,7 @@
 
 #include "libcore/base/jsonl.hpp"
 #include "libcore/base/text.hpp"
-#include "libcore/ticket/store.hpp"
+#include "libcore/ticket/failed.hpp"
 
 namespace swd::redist {
 

@@ -13,6 +13,7 @@
 #include "libcore/mail/outbox.hpp"
 #include "libcore/ticket/admin.hpp"
 #include "libcore/ticket/delivery.hpp"
+#include "libcore/ticket/failed.hpp"
 #include "libcore/ticket/feed.hpp"
 #include "libcore/ticket/processor.hpp"
 
@@ -153,109 +154,185 @@ Exit send(Tool& tool, const Options& opt, State& state, const Settings& s, TimeP
     return Exit::ok;
 }
 
-Exit devices_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
-    if (sub.got_subcommand("import")) {
-        const auto list = devices::read_csv(opt.file);
-        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
-            for (const auto& d : list)
-                devices::upsert(db, d);
-        });
-        spdlog::info("{}: {} devices imported", opt.file, list.size());
-        return Exit::ok;
-    }
-    print(tool, device_records(state.db()), {"name", "address", "region", "location", "paging"});
+/// What the commands share, made once the command line is parsed.
+struct Env {
+    Tool& tool;
+    const Options& opt;
+    Settings settings;
+    TimePoint now;
+    State state;
+
+    bool dry() const { return tool.common().dry_run; }
+};
+
+Exit devices_import(Env& env) {
+    const auto list = devices::read_csv(env.opt.file);
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        for (const auto& d : list)
+            devices::upsert(db, d);
+    });
+    spdlog::info("{}: {} devices imported", env.opt.file, list.size());
     return Exit::ok;
 }
 
-Exit outages_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state, TimePoint now) {
-    const bool dry = tool.common().dry_run;
-    const std::vector<std::string> columns{"id", "device", "from", "until", "reason"};
-    if (sub.got_subcommand("add")) {
-        Outage o;
-        o.device = opt.device;
-        o.from = opt.from.empty() ? now : parse_time("--from", opt.from);
-        o.until = parse_time("--until", opt.until);
-        o.reason = opt.reason;
-        std::vector<std::string> records;
-        change(state, dry, [&](SQLite::Database& db) {
-            records = outage_records(db, "", add_outage(db, o, now));
-        });
-        print(tool, records, columns);
-        return Exit::ok;
-    }
-    if (sub.got_subcommand("import")) {
-        const auto list = read_outages_csv(opt.file);
-        change(state, dry, [&](SQLite::Database& db) {
-            for (const auto& o : list)
-                add_outage(db, o, now);
-        });
-        spdlog::info("{}: {} outages imported", opt.file, list.size());
-        return Exit::ok;
-    }
-    if (sub.got_subcommand("remove")) {
-        std::int64_t id = 0;
-        try {
-            std::size_t used = 0;
-            id = std::stoll(opt.id, &used);
-            if (used != opt.id.size()) id = 0;
-        } catch (const std::exception&) {
-            id = 0;
-        }
-        if (id <= 0) throw Error(Exit::usage, "outages remove: '" + opt.id + "' is not an id");
-        bool removed = false;
-        change(state, dry, [&](SQLite::Database& db) { removed = remove_outage(db, id); });
-        if (!removed) {
-            spdlog::warn("outages remove: no outage {}", id);
-            return Exit::negative;
-        }
-        return Exit::ok;
-    }
-    print(tool, outage_records(state.db(), opt.device), columns);
+Exit devices_list(Env& env) {
+    print(env.tool, device_records(env.state.db()),
+          {"name", "address", "region", "location", "paging"});
     return Exit::ok;
 }
 
-Exit thresholds_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state,
-                    const Settings& s) {
-    const std::vector<std::string> columns{"scope", "name", "failure", "limit", "window"};
-    if (sub.got_subcommand("set")) {
-        if (!opt.device.empty() && !opt.region.empty())
-            throw Error(Exit::usage, "thresholds set: give --device or --region, not both");
-        const std::string scope =
-            !opt.device.empty() ? "device" : (!opt.region.empty() ? "region" : "failure");
-        const std::string name = !opt.device.empty() ? opt.device : opt.region;
-        std::optional<timeutil::Duration> window;
-        if (!opt.window.empty()) {
-            window = timeutil::parse_duration(opt.window);
-            if (!window)
-                throw Error(Exit::usage, "--window: '" + opt.window + "' is not a duration");
-        }
-        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
-            set_threshold(db, scope, name, opt.failure, opt.limit, window);
-        });
-        return Exit::ok;
-    }
-    print(tool, threshold_records(state.db(), s), columns);
+const std::vector<std::string> outage_columns{"id", "device", "from", "until", "reason"};
+
+Exit outages_add(Env& env) {
+    const Options& opt = env.opt;
+    Outage o;
+    o.device = opt.device;
+    o.from = opt.from.empty() ? env.now : parse_time("--from", opt.from);
+    o.until = parse_time("--until", opt.until);
+    o.reason = opt.reason;
+    std::vector<std::string> records;
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        records = outage_records(db, "", add_outage(db, o, env.now));
+    });
+    print(env.tool, records, outage_columns);
     return Exit::ok;
 }
 
-Exit centers_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
-    if (sub.got_subcommand("add")) {
-        change(state, tool.common().dry_run,
-               [&](SQLite::Database& db) { set_center(db, opt.center, opt.email, opt.pager); });
-        return Exit::ok;
-    }
-    print(tool, center_records(state.db()), {"name", "email", "pager"});
+Exit outages_import(Env& env) {
+    const auto list = read_outages_csv(env.opt.file);
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        for (const auto& o : list)
+            add_outage(db, o, env.now);
+    });
+    spdlog::info("{}: {} outages imported", env.opt.file, list.size());
     return Exit::ok;
 }
 
-Exit buildings_cmd(Tool& tool, const Options& opt, CLI::App& sub, State& state) {
-    if (sub.got_subcommand("set")) {
-        change(state, tool.common().dry_run, [&](SQLite::Database& db) {
-            set_building(db, opt.file, opt.center, opt.served_by);
-        });
+Exit outages_list(Env& env) {
+    print(env.tool, outage_records(env.state.db(), env.opt.device), outage_columns);
+    return Exit::ok;
+}
+
+Exit outages_remove(Env& env) {
+    const std::string& text = env.opt.id;
+    std::int64_t id = 0;
+    try {
+        std::size_t used = 0;
+        id = std::stoll(text, &used);
+        if (used != text.size()) id = 0;
+    } catch (const std::exception&) {
+        id = 0;
+    }
+    if (id <= 0) throw Error(Exit::usage, "outages remove: '" + text + "' is not an id");
+    bool removed = false;
+    change(env.state, env.dry(), [&](SQLite::Database& db) { removed = remove_outage(db, id); });
+    if (!removed) {
+        spdlog::warn("outages remove: no outage {}", id);
+        return Exit::negative;
+    }
+    return Exit::ok;
+}
+
+Exit thresholds_set(Env& env) {
+    const Options& opt = env.opt;
+    if (!opt.device.empty() && !opt.region.empty())
+        throw Error(Exit::usage, "thresholds set: give --device or --region, not both");
+    const std::string scope =
+        !opt.device.empty() ? "device" : (!opt.region.empty() ? "region" : "failure");
+    const std::string name = !opt.device.empty() ? opt.device : opt.region;
+    std::optional<timeutil::Duration> window;
+    if (!opt.window.empty()) {
+        window = timeutil::parse_duration(opt.window);
+        if (!window) throw Error(Exit::usage, "--window: '" + opt.window + "' is not a duration");
+    }
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        set_threshold(db, scope, name, opt.failure, opt.limit, window);
+    });
+    return Exit::ok;
+}
+
+Exit thresholds_list(Env& env) {
+    print(env.tool, threshold_records(env.state.db(), env.settings),
+          {"scope", "name", "failure", "limit", "window"});
+    return Exit::ok;
+}
+
+Exit centers_add(Env& env) {
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        set_center(db, env.opt.center, env.opt.email, env.opt.pager);
+    });
+    return Exit::ok;
+}
+
+Exit centers_list(Env& env) {
+    print(env.tool, center_records(env.state.db()), {"name", "email", "pager"});
+    return Exit::ok;
+}
+
+Exit buildings_set(Env& env) {
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        set_building(db, env.opt.file, env.opt.center, env.opt.served_by);
+    });
+    return Exit::ok;
+}
+
+Exit buildings_list(Env& env) {
+    print(env.tool, building_records(env.state.db()), {"name", "center", "served_by"});
+    return Exit::ok;
+}
+
+Exit paging(Env& env) {
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        set_paging(db, env.opt.device, env.opt.on_off == "on", env.opt.failure);
+    });
+    return Exit::ok;
+}
+
+Exit list(Env& env) {
+    const Options& opt = env.opt;
+    TicketFilter f{opt.status, parse_since(opt.since, env.now), opt.device};
+    std::vector<std::string> records;
+    for (const auto& t : list_tickets(env.state.db(), f))
+        records.push_back(ticket_record(t));
+    print(env.tool, records, ticket_columns);
+    return Exit::ok;
+}
+
+Exit show(Env& env) {
+    const std::string& id = env.opt.id;
+    if (auto t = find_ticket(env.state.db(), id)) {
+        print(env.tool, {ticket_record(*t)}, ticket_columns);
         return Exit::ok;
     }
-    print(tool, building_records(state.db()), {"name", "center", "served_by"});
+    if (auto a = alert_records(env.state.db(), {"", id, "", std::nullopt}); !a.empty()) {
+        print(env.tool, a, {"id", "time", "device", "failure", "action", "ticket"});
+        return Exit::ok;
+    }
+    spdlog::warn("show: no ticket or alert '{}'", id);
+    return Exit::negative;
+}
+
+Exit alerts(Env& env) {
+    const Options& opt = env.opt;
+    print(env.tool,
+          alert_records(env.state.db(),
+                        {opt.device, "", opt.action, parse_since(opt.since, env.now)}),
+          {"id", "time", "device", "failure", "action", "ticket"});
+    return Exit::ok;
+}
+
+Exit report(Env& env) {
+    print(env.tool, report_records(env.state.db(), env.opt.by, parse_since(env.opt.since, env.now)),
+          {"by", "key", "alerts", "suppressed", "tickets", "open"});
+    return Exit::ok;
+}
+
+Exit failed(Env& env) {
+    const Options& opt = env.opt;
+    print(env.tool,
+          failed_records(env.state.db(),
+                         {opt.server, parse_since(opt.since, env.now), opt.status == "all"}),
+          {"dist", "server", "device", "package", "failed_at", "status"});
     return Exit::ok;
 }
 
@@ -292,6 +369,26 @@ Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
     return bad ? Exit::partial : Exit::ok;
 }
 
+Exit close(Env& env) {
+    std::vector<std::string> missing;
+    change(env.state, env.dry(), [&](SQLite::Database& db) {
+        missing.clear();
+        for (const auto& id : env.opt.ids)
+            if (!close_ticket(db, id, env.now)) missing.push_back(id);
+    });
+    for (const auto& id : missing)
+        spdlog::warn("close: no open ticket '{}'", id);
+    return missing.empty() ? Exit::ok : Exit::negative;
+}
+
+using Table = CommandTable<Env>;
+
+/// The subcommands, made by add_options and run by run().
+std::unique_ptr<Table>& table() {
+    static std::unique_ptr<Table> t;
+    return t;
+}
+
 }  // namespace
 
 const ConfigKeys& tool_config_keys() {
@@ -307,120 +404,145 @@ void add_options(Tool& tool, Options& o) {
     app.add_option("files", o.inputs, "alert records (JSONL) to process; - is stdin")
         ->type_name("FILE");
     app.require_subcommand(0, 1);
-
-    auto* process = app.add_subcommand("process", "turn alert records into tickets (the default)");
-    process->add_option("files", o.inputs, "alert records (JSONL); - is stdin")->type_name("FILE");
-
-    auto* send = app.add_subcommand(
-        "send", "send due tickets, updates and pages; release held tickets at the end of shift");
-    send->add_flag("--flush", o.flush, "send held tickets now, whatever the shift");
-
-    auto* devices = app.add_subcommand("devices", "the device inventory");
-    devices->require_subcommand(1);
-    devices->add_subcommand("import", "add or update devices from a CSV file")
-        ->add_option("file", o.file, "CSV: name,address,domain,region,building,room,paging")
-        ->required();
-    devices->add_subcommand("list", "list the inventory");
-
-    auto* outages = app.add_subcommand("outages", "devices out of service: no tickets for them");
-    outages->require_subcommand(1);
-    auto* oadd = outages->add_subcommand("add", "put a device on the outage list");
-    oadd->add_option("device", o.device, "device name")->required();
-    oadd->add_option("--from", o.from, "start (default: now)")->type_name("TIME");
-    oadd->add_option("--until", o.until, "end")->type_name("TIME")->required();
-    oadd->add_option("--reason", o.reason, "why, for people")->type_name("TEXT");
-    outages->add_subcommand("import", "add outages from a CSV file (device,from,until,reason)")
-        ->add_option("file", o.file, "CSV file")
-        ->required();
-    outages->add_subcommand("list", "list outages")
-        ->add_option("--device", o.device, "only this device")
-        ->type_name("NAME");
-    outages->add_subcommand("remove", "remove an outage")
-        ->add_option("id", o.id, "outage id (see outages list)")
-        ->required();
-
-    auto* thresholds = app.add_subcommand("thresholds", "alerts per window that make a ticket");
-    thresholds->require_subcommand(1);
-    auto* tset = thresholds->add_subcommand("set", "set a threshold for a failure type");
-    tset->add_option("failure", o.failure,
-                     "failure type (connection, ...; * with --device/--region)")
-        ->required();
-    tset->add_option("limit", o.limit, "alerts in the window that make a ticket")
-        ->required()
-        ->check(CLI::PositiveNumber);
-    tset->add_option("--device", o.device, "only for this device")->type_name("NAME");
-    tset->add_option("--region", o.region, "only for this region")->type_name("NAME");
-    tset->add_option("--window", o.window, "counting window for this rule (e.g. 12h)")
-        ->type_name("DURATION");
-    thresholds->add_subcommand("list", "list thresholds, most specific first");
-
-    auto* centers = app.add_subcommand("centers", "maintenance centers and their addresses");
-    centers->require_subcommand(1);
-    auto* cadd = centers->add_subcommand("add", "add or change a center");
-    cadd->add_option("name", o.center, "center name")->required();
-    cadd->add_option("--email", o.email, "where its tickets go (comma-separated for several)")
-        ->type_name("ADDR")
-        ->required();
-    cadd->add_option("--pager", o.pager, "where its pages go")->type_name("ADDR");
-    centers->add_subcommand("list", "list centers");
-
-    auto* buildings = app.add_subcommand("buildings", "which center serves which building");
-    buildings->require_subcommand(1);
-    auto* bset = buildings->add_subcommand("set", "route a building's tickets");
-    bset->add_option("building", o.file, "building, as in the inventory")->required();
-    auto* bcenter =
-        bset->add_option("--center", o.center, "its center (it has staff)")->type_name("CENTER");
-    bset->add_option("--served-by", o.served_by, "the building whose center serves it")
-        ->type_name("BUILDING")
-        ->excludes(bcenter);
-    buildings->add_subcommand("list", "list buildings");
-
-    auto* paging = app.add_subcommand("paging", "page the center at once for a device's tickets");
-    paging->add_option("switch", o.on_off, "on or off")
-        ->required()
-        ->check(CLI::IsMember({"on", "off"}));
-    paging->add_option("device", o.device, "device name")->required();
-    paging->add_option("--failure", o.failure, "only for this failure type")->type_name("TYPE");
-
-    auto* list = app.add_subcommand("list", "list tickets");
-    list->add_option("--status", o.status,
-                     "all, open, closed, new, held, queued, sent, failed, unrouted")
-        ->type_name("STATUS")
-        ->check(CLI::IsMember(
-            {"all", "open", "closed", "new", "held", "queued", "sent", "failed", "unrouted"}));
-    list->add_option("--since", o.since, "created since (7d, or a date)")->type_name("WHEN");
-    list->add_option("--device", o.device, "only this device")->type_name("NAME");
-
-    app.add_subcommand("show", "show one ticket (T-...) or alert (A-...)")
-        ->add_option("id", o.id, "ticket or alert id")
-        ->required();
-
-    auto* alerts = app.add_subcommand("alerts", "list processed alerts and what was done");
-    alerts->add_option("--device", o.device, "only this device")->type_name("NAME");
-    alerts->add_option("--action", o.action, "counted, suppressed, ticket, updated, reopened")
-        ->type_name("ACTION");
-    alerts->add_option("--since", o.since, "alert time since (7d, or a date)")->type_name("WHEN");
-
-    auto* report = app.add_subcommand("report", "alerts and tickets per region, failure, ...");
-    report->add_option("--by", o.by, "region, failure, device or center")
-        ->required()
-        ->check(CLI::IsMember({"region", "failure", "device", "center"}));
-    report->add_option("--since", o.since, "since (7d, or a date)")->type_name("WHEN");
-
-    auto* failed = app.add_subcommand("failed", "failed distributions, for swd-redist");
-    failed->add_option("--server", o.server, "only this intermediate server")->type_name("NAME");
-    failed->add_option("--since", o.since, "failed since (7d, or a date)")->type_name("WHEN");
-    failed->add_option("--status", o.status, "open (default) or all")
-        ->type_name("STATUS")
-        ->check(CLI::IsMember({"open", "all"}));
-
-    app.add_subcommand("resolve", "apply resolved records from swd-redist")
-        ->add_option("files", o.inputs, "JSONL; other record types are ignored")
-        ->type_name("FILE");
-
-    app.add_subcommand("close", "close tickets (the problem is fixed)")
-        ->add_option("ids", o.ids, "ticket ids")
-        ->required();
+    std::vector<Table::Row> rows{
+        {"process", "turn alert records into tickets (the default)",
+         [&o](CLI::App& a) {
+             a.add_option("files", o.inputs, "alert records (JSONL); - is stdin")
+                 ->type_name("FILE");
+         },
+         [](Env& e) { return process(e.tool, e.opt, e.state, e.settings, e.now); }},
+        {"send", "send due tickets, updates and pages; release held tickets at the end of shift",
+         [&o](CLI::App& a) {
+             a.add_flag("--flush", o.flush, "send held tickets now, whatever the shift");
+         },
+         [](Env& e) { return send(e.tool, e.opt, e.state, e.settings, e.now); }},
+        {"devices", "the device inventory"},
+        {"devices import", "add or update devices from a CSV file",
+         [&o](CLI::App& a) {
+             a.add_option("file", o.file, "CSV: name,address,domain,region,building,room,paging")
+                 ->required();
+         },
+         devices_import},
+        {"devices list", "list the inventory", {}, devices_list},
+        {"outages", "devices out of service: no tickets for them"},
+        {"outages add", "put a device on the outage list",
+         [&o](CLI::App& a) {
+             a.add_option("device", o.device, "device name")->required();
+             a.add_option("--from", o.from, "start (default: now)")->type_name("TIME");
+             a.add_option("--until", o.until, "end")->type_name("TIME")->required();
+             a.add_option("--reason", o.reason, "why, for people")->type_name("TEXT");
+         },
+         outages_add},
+        {"outages import", "add outages from a CSV file (device,from,until,reason)",
+         [&o](CLI::App& a) { a.add_option("file", o.file, "CSV file")->required(); },
+         outages_import},
+        {"outages list", "list outages",
+         [&o](CLI::App& a) {
+             a.add_option("--device", o.device, "only this device")->type_name("NAME");
+         },
+         outages_list},
+        {"outages remove", "remove an outage",
+         [&o](CLI::App& a) {
+             a.add_option("id", o.id, "outage id (see outages list)")->required();
+         },
+         outages_remove},
+        {"thresholds", "alerts per window that make a ticket"},
+        {"thresholds set", "set a threshold for a failure type",
+         [&o](CLI::App& a) {
+             a.add_option("failure", o.failure,
+                          "failure type (connection, ...; * with --device/--region)")
+                 ->required();
+             a.add_option("limit", o.limit, "alerts in the window that make a ticket")
+                 ->required()
+                 ->check(CLI::PositiveNumber);
+             a.add_option("--device", o.device, "only for this device")->type_name("NAME");
+             a.add_option("--region", o.region, "only for this region")->type_name("NAME");
+             a.add_option("--window", o.window, "counting window for this rule (e.g. 12h)")
+                 ->type_name("DURATION");
+         },
+         thresholds_set},
+        {"thresholds list", "list thresholds, most specific first", {}, thresholds_list},
+        {"centers", "maintenance centers and their addresses"},
+        {"centers add", "add or change a center",
+         [&o](CLI::App& a) {
+             a.add_option("name", o.center, "center name")->required();
+             a.add_option("--email", o.email, "where its tickets go (comma-separated for several)")
+                 ->type_name("ADDR")
+                 ->required();
+             a.add_option("--pager", o.pager, "where its pages go")->type_name("ADDR");
+         },
+         centers_add},
+        {"centers list", "list centers", {}, centers_list},
+        {"buildings", "which center serves which building"},
+        {"buildings set", "route a building's tickets",
+         [&o](CLI::App& a) {
+             a.add_option("building", o.file, "building, as in the inventory")->required();
+             auto* center = a.add_option("--center", o.center, "its center (it has staff)")
+                                ->type_name("CENTER");
+             a.add_option("--served-by", o.served_by, "the building whose center serves it")
+                 ->type_name("BUILDING")
+                 ->excludes(center);
+         },
+         buildings_set},
+        {"buildings list", "list buildings", {}, buildings_list},
+        {"paging", "page the center at once for a device's tickets",
+         [&o](CLI::App& a) {
+             a.add_option("switch", o.on_off, "on or off")
+                 ->required()
+                 ->check(CLI::IsMember({"on", "off"}));
+             a.add_option("device", o.device, "device name")->required();
+             a.add_option("--failure", o.failure, "only for this failure type")->type_name("TYPE");
+         },
+         paging},
+        {"list", "list tickets",
+         [&o](CLI::App& a) {
+             a.add_option("--status", o.status,
+                          "all, open, closed, new, held, queued, sent, failed, unrouted")
+                 ->type_name("STATUS")
+                 ->check(CLI::IsMember({"all", "open", "closed", "new", "held", "queued", "sent",
+                                        "failed", "unrouted"}));
+             a.add_option("--since", o.since, "created since (7d, or a date)")->type_name("WHEN");
+             a.add_option("--device", o.device, "only this device")->type_name("NAME");
+         },
+         list},
+        {"show", "show one ticket (T-...) or alert (A-...)",
+         [&o](CLI::App& a) { a.add_option("id", o.id, "ticket or alert id")->required(); }, show},
+        {"alerts", "list processed alerts and what was done",
+         [&o](CLI::App& a) {
+             a.add_option("--device", o.device, "only this device")->type_name("NAME");
+             a.add_option("--action", o.action, "counted, suppressed, ticket, updated, reopened")
+                 ->type_name("ACTION");
+             a.add_option("--since", o.since, "alert time since (7d, or a date)")
+                 ->type_name("WHEN");
+         },
+         alerts},
+        {"report", "alerts and tickets per region, failure, ...",
+         [&o](CLI::App& a) {
+             a.add_option("--by", o.by, "region, failure, device or center")
+                 ->required()
+                 ->check(CLI::IsMember({"region", "failure", "device", "center"}));
+             a.add_option("--since", o.since, "since (7d, or a date)")->type_name("WHEN");
+         },
+         report},
+        {"failed", "failed distributions, for swd-redist",
+         [&o](CLI::App& a) {
+             a.add_option("--server", o.server, "only this intermediate server")->type_name("NAME");
+             a.add_option("--since", o.since, "failed since (7d, or a date)")->type_name("WHEN");
+             a.add_option("--status", o.status, "open (default) or all")
+                 ->type_name("STATUS")
+                 ->check(CLI::IsMember({"open", "all"}));
+         },
+         failed},
+        {"resolve", "apply resolved records from swd-redist",
+         [&o](CLI::App& a) {
+             a.add_option("files", o.inputs, "JSONL; other record types are ignored")
+                 ->type_name("FILE");
+         },
+         [](Env& e) { return resolve(e.tool, e.opt, e.state, e.now); }},
+        {"close", "close tickets (the problem is fixed)",
+         [&o](CLI::App& a) { a.add_option("ids", o.ids, "ticket ids")->required(); }, close},
+    };
+    table() = std::make_unique<Table>(tool, std::move(rows), "process");
 }
 
 Exit run(Tool& tool, const Options& opt) {
@@ -428,76 +550,9 @@ Exit run(Tool& tool, const Options& opt) {
     Settings settings = settings_from(config);
     if (opt.no_diagnostics) settings.diagnostics = false;
     const TimePoint now = opt.now.empty() ? timeutil::now() : parse_time("--now", opt.now);
-    State state(state_path(tool.common().state, config), schemas());
-    CLI::App& app = tool.app();
-    const auto sub = [&](const char* name) -> CLI::App* {
-        return app.got_subcommand(name) ? app.get_subcommand(name) : nullptr;
-    };
-    const bool dry = tool.common().dry_run;
-
-    if (sub("send")) return send(tool, opt, state, settings, now);
-    if (auto* s = sub("devices")) return devices_cmd(tool, opt, *s, state);
-    if (auto* s = sub("outages")) return outages_cmd(tool, opt, *s, state, now);
-    if (auto* s = sub("thresholds")) return thresholds_cmd(tool, opt, *s, state, settings);
-    if (auto* s = sub("centers")) return centers_cmd(tool, opt, *s, state);
-    if (auto* s = sub("buildings")) return buildings_cmd(tool, opt, *s, state);
-    if (sub("paging")) {
-        change(state, dry, [&](SQLite::Database& db) {
-            set_paging(db, opt.device, opt.on_off == "on", opt.failure);
-        });
-        return Exit::ok;
-    }
-    if (sub("list")) {
-        TicketFilter f{opt.status, parse_since(opt.since, now), opt.device};
-        std::vector<std::string> records;
-        for (const auto& t : list_tickets(state.db(), f))
-            records.push_back(ticket_record(t));
-        print(tool, records, ticket_columns);
-        return Exit::ok;
-    }
-    if (sub("show")) {
-        if (auto t = find_ticket(state.db(), opt.id)) {
-            print(tool, {ticket_record(*t)}, ticket_columns);
-            return Exit::ok;
-        }
-        if (auto a = alert_records(state.db(), {"", opt.id, "", std::nullopt}); !a.empty()) {
-            print(tool, a, {"id", "time", "device", "failure", "action", "ticket"});
-            return Exit::ok;
-        }
-        spdlog::warn("show: no ticket or alert '{}'", opt.id);
-        return Exit::negative;
-    }
-    if (sub("alerts")) {
-        print(tool,
-              alert_records(state.db(), {opt.device, "", opt.action, parse_since(opt.since, now)}),
-              {"id", "time", "device", "failure", "action", "ticket"});
-        return Exit::ok;
-    }
-    if (sub("report")) {
-        print(tool, report_records(state.db(), opt.by, parse_since(opt.since, now)),
-              {"by", "key", "alerts", "suppressed", "tickets", "open"});
-        return Exit::ok;
-    }
-    if (sub("failed")) {
-        print(tool,
-              failed_records(state.db(),
-                             {opt.server, parse_since(opt.since, now), opt.status == "all"}),
-              {"dist", "server", "device", "package", "failed_at", "status"});
-        return Exit::ok;
-    }
-    if (sub("resolve")) return resolve(tool, opt, state, now);
-    if (sub("close")) {
-        std::vector<std::string> missing;
-        change(state, dry, [&](SQLite::Database& db) {
-            missing.clear();
-            for (const auto& id : opt.ids)
-                if (!close_ticket(db, id, now)) missing.push_back(id);
-        });
-        for (const auto& id : missing)
-            spdlog::warn("close: no open ticket '{}'", id);
-        return missing.empty() ? Exit::ok : Exit::negative;
-    }
-    return process(tool, opt, state, settings, now);
+    Env env{tool, opt, std::move(settings), now,
+            State(state_path(tool.common().state, config), schemas())};
+    return table()->run(env);
 }
 
 }  // namespace swd::ticket

@@ -8,7 +8,7 @@
 
 #include "libcore/alert/devices.hpp"
 #include "libcore/base/claim.hpp"
-#include "libcore/base/cli.hpp"
+#include "libcore/base/signals.hpp"
 #include "libcore/base/text.hpp"
 #include "libcore/mail/compose.hpp"
 #include "libcore/ticket/admin.hpp"

@@ -14,10 +14,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
+#include "libcore/base/signals.hpp"
 #include "libcore/ticket/processor.hpp"
 
 namespace swd::ticket {

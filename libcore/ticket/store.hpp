@@ -94,23 +94,6 @@ std::string ticket_record(const Ticket& t);
 /// The stored diagnostics text (a JSON object) as pairs, and back.
 std::string diagnostics_json(const std::vector<std::pair<std::string, std::string>>& d);
 
-/// What `failed` prints (DESIGN §4).
-struct FailedFilter {
-    std::string server;
-    std::optional<timeutil::TimePoint> since;  ///< failed at or after
-    bool all = false;                          ///< also resolved ones
-};
-/// `failed` records, oldest first.
-std::vector<std::string> failed_records(SQLite::Database& db, const FailedFilter& filter);
-
-/// Sets the open failed distributions (dist, device[, server]) to `status`: `resolved` (by
-/// swd-ticket resolve) or `redistributed` (by swd-redist), with what did it (`by`) and the new
-/// distribution, if any. Returns the `failed` records changed. Inside State::write().
-std::vector<std::string> mark_failed(SQLite::Database& db, const std::string& dist,
-                                     const std::string& server, const std::string& device,
-                                     const std::string& status, const std::string& by,
-                                     const std::string& new_dist, timeutil::TimePoint now);
-
 /// Closes the ticket at `now`; false when there is no such open ticket.
 bool close_ticket(SQLite::Database& db, const std::string& id, timeutil::TimePoint now);
 /// Closes every open ticket of `device`; returns their ids.

@@ -20,11 +20,11 @@ EOF
 
 expect_status 0 swd-validate --domains domains --nodes nodes "$name" >out.jsonl 2>err.txt
 assert_eq "pos-1 pos-4" "$(json_get out.jsonl '" ".join(x["subject"].split()[-1] for x in r)')"
-assert_eq "swd-validate: odd?name.jsonl:2: domain: domain 'evil?example.net' is not in the domain list
-swd-validate: odd?name.jsonl:3: subject: subject starts with 'RE:'
-swd-validate: odd?name.jsonl:4: node: node 'relay-b?' is not in the node list
-swd-validate: odd?name.jsonl:5: malformed: Problem while parsing an atom starting with the letter 'n'
-swd-validate: odd?name.jsonl:6: malformed: not an alert record (type 'ticket')" "$(cat err.txt)" "stderr"
+assert_eq "swd-validate: odd\\nname.jsonl:2: domain: domain 'evil\\nexample.net' is not in the domain list
+swd-validate: odd\\nname.jsonl:3: subject: subject starts with 'RE:'
+swd-validate: odd\\nname.jsonl:4: node: node 'relay-b\\x1b' is not in the node list
+swd-validate: odd\\nname.jsonl:5: malformed: Problem while parsing an atom starting with the letter 'n'
+swd-validate: odd\\nname.jsonl:6: malformed: not an alert record (type 'ticket')" "$(cat err.txt)" "stderr"
 assert_eq 5 "$(wc -l <err.txt)" "stderr lines for five rejects"
 
 expect_status 0 swd-validate --domains domains --nodes nodes --rejects r.jsonl "$name" >/dev/null 2>err2.txt

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "libcore/base/cli.hpp"
+#include "libcore/base/signals.hpp"
 #include "libcore/ticket/feed.hpp"
 #include "temp_dir.hpp"
 

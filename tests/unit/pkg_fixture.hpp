@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "libcore/base/beneath.hpp"
+#include "libcore/base/digest.hpp"
 #include "temp_dir.hpp"
 
 namespace swd::test {
@@ -60,7 +61,8 @@ inline void make_package(const std::filesystem::path& dir, const std::string& na
     for (const auto& f : files) {
         write_file(dir / f.source, f.content);
         xml += "<FILE SOURCE=\"" + f.source + "\" DESTINATION=\"" + f.destination + "\" SHA256=\"" +
-               beneath::sha256_hex(f.content) + "\" " + f.extra + ">" + f.children + "</FILE>\n";
+               swd::digest::sha256_hex(f.content) + "\" " + f.extra + ">" + f.children +
+               "</FILE>\n";
     }
     xml += "</CODEBASE>\n</IMPLEMENTATION>\n</SOFTPKG>\n";
     write_file(dir / "swd-package.xml", xml);

@@ -1,12 +1,14 @@
 #include <catch2/catch.hpp>
+#include <functional>
 
+#include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
 #include "libcore/base/process.hpp"
 #include "libcore/mail/outbox.hpp"
 #include "libcore/queue/alert.hpp"
-#include "libcore/queue/cli.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/run.hpp"
+#include "libcore/queue/settings.hpp"
 #include "libcore/queue/transport.hpp"
 #include "pkg_fixture.hpp"
 #include "smtp_server.hpp"

@@ -11,6 +11,7 @@
 #include "libcore/base/ids.hpp"
 #include "libcore/mail/outbox.hpp"
 #include "libcore/ticket/admin.hpp"
+#include "libcore/ticket/failed.hpp"
 #include "libcore/ticket/processor.hpp"
 #include "libcore/ticket/store.hpp"
 #include "temp_dir.hpp"
