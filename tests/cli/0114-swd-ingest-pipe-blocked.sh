@@ -13,12 +13,8 @@ trap 'kill -9 "$pid" 2>/dev/null || true; _swd_cleanup' EXIT # it may be blocked
 exec {hold}<out.fifo # opened, never read: swd-ingest fills the pipe and blocks
 
 # Wait (bounded) until it has committed its first batch.
-for _ in $(seq 200); do
-    n=$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM ingest_seen" 2>/dev/null || echo 0)
-    [[ $n -ge 1000 ]] && break
-    sleep 0.05
-done
-[[ $n -ge 1000 ]] || fail "swd-ingest committed nothing in 10 s"
+[[ $(wait_state "SELECT count(*) FROM ingest_seen" 1000) -ge 1000 ]] ||
+    fail "swd-ingest committed nothing in 10 s"
 sleep 0.3
 kill -0 "$pid" || fail "swd-ingest ended, though nobody reads its output"
 

@@ -25,12 +25,7 @@ TOML
 setsid swd-ticket process alerts.jsonl >first.jsonl 2>first.err &
 pid=$!
 trap 'kill -9 -- "-$pid" 2>/dev/null || true; _swd_cleanup' EXIT
-for _ in $(seq 200); do
-    n=$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM tickets" 2>/dev/null || echo 0)
-    [[ $n -ge 200 ]] && break
-    sleep 0.05
-done
-assert_eq 200 "$n" "tickets committed before the kill"
+assert_eq 200 "$(wait_state "SELECT count(*) FROM tickets" 200)" "tickets committed before the kill"
 kill -9 -- "-$pid"
 wait "$pid" 2>/dev/null || true
 assert_eq 200 "$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM tickets WHERE stage IN ('new', 'diagnosing')")" \
@@ -55,12 +50,8 @@ sed -i "s|^ping = .*|ping = \"$T/slow-command\"|" "$SWD_CONFIG"
 sed 's/pos-/dev-/; s/A-20261121-/A-20261122-/' alerts.jsonl >more.jsonl
 setsid swd-ticket process more.jsonl >third.jsonl 2>third.err &
 pid=$!
-for _ in $(seq 200); do
-    n=$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM tickets WHERE device LIKE 'dev-%'" 2>/dev/null || echo 0)
-    [[ $n -ge 200 ]] && break
-    sleep 0.05
-done
-assert_eq 200 "$n" "tickets of the live run"
+assert_eq 200 "$(wait_state "SELECT count(*) FROM tickets WHERE device LIKE 'dev-%'" 200)" \
+    "tickets of the live run"
 sed -i 's/^ping = .*/ping = "true"/' "$SWD_CONFIG"
 swd-ticket process </dev/null >fourth.jsonl 2>fourth.err || fail "fourth run: exit $?"
 assert_eq 0 "$(wc -l <fourth.jsonl)" "tickets taken from a live run"

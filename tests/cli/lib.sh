@@ -177,6 +177,18 @@ slow_command() {
     echo "$T/slow-command"
 }
 
+# wait_state SQL N — waits (up to 10 s) until the query SQL on the state file answers at least N,
+# and prints its last answer (0 while the file or its table is not there yet).
+wait_state() {
+    local sql=$1 want=$2 n=0
+    for _ in $(seq 200); do
+        n=$(sqlite3 "$SWD_STATE" "$sql" 2>/dev/null || echo 0)
+        [[ $n -ge $want ]] && break
+        sleep 0.05
+    done
+    echo "$n"
+}
+
 # start_bg COMMAND... — runs COMMAND in the background; it is stopped when the test ends.
 start_bg() {
     "$@" &
