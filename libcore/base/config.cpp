@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "libcore/base/error.hpp"
+#include "libcore/base/paths.hpp"
 #include "libcore/base/time.hpp"
 
 namespace swd {
@@ -146,14 +147,14 @@ std::filesystem::path config_path(const std::string& flag) {
     if (auto env = env_value("SWD_CONFIG"); !env.empty()) return env;
     const std::filesystem::path system = "/etc/swd/swd.toml";
     if (::geteuid() != 0) {
-        std::filesystem::path base = env_value("XDG_CONFIG_HOME");
-        if (base.empty()) {
-            auto home = env_value("HOME");
-            if (!home.empty()) base = std::filesystem::path(home) / ".config";
+        std::filesystem::path user;
+        try {
+            user = paths::user_config() / "swd.toml";
+        } catch (const Error&) {
+            // No home: there is no user configuration to read.
         }
         std::error_code ec;
-        if (!base.empty() && std::filesystem::exists(base / "swd/swd.toml", ec))
-            return base / "swd/swd.toml";
+        if (!user.empty() && std::filesystem::exists(user, ec)) return user;
     }
     std::error_code ec;
     return std::filesystem::exists(system, ec) ? system : std::filesystem::path();

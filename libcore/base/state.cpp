@@ -1,7 +1,6 @@
 #include "libcore/base/state.hpp"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/paths.hpp"
 #include "libcore/base/signals.hpp"
 
 namespace swd {
@@ -39,12 +39,6 @@ Error state_error(const fs::path& path, const std::string& why) {
 std::string env(const char* name) {
     const char* value = std::getenv(name);
     return value ? value : "";
-}
-
-fs::path home_dir() {
-    if (std::string home = env("HOME"); !home.empty()) return home;
-    if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_dir && *pw->pw_dir) return pw->pw_dir;
-    throw Error(Exit::state, "cannot choose a state file: $HOME is not set (set $SWD_STATE)");
 }
 
 bool is_busy(const SQLite::Exception& e) {
@@ -201,10 +195,9 @@ fs::path state_path(const std::string& flag, const Config& config) {
     if (!flag.empty()) return flag;
     if (std::string path = env("SWD_STATE"); !path.empty()) return path;
     if (auto path = config.get_string("state.path"); path && !path->empty()) return *path;
-    if (geteuid() == 0) return "/var/lib/swd/state.db";
-    // The XDG spec says to ignore a relative value as invalid.
-    if (fs::path xdg = env("XDG_STATE_HOME"); xdg.is_absolute()) return xdg / "swd" / "state.db";
-    return home_dir() / ".local" / "state" / "swd" / "state.db";
+    return with_context(
+        "cannot choose a state file (set $SWD_STATE)",
+        [] { return paths::state_dir() / "state.db"; }, Exit::state);
 }
 
 State::State(const fs::path& path, const std::vector<const Schema*>& schemas)

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "libcore/base/error.hpp"
+#include "libcore/base/paths.hpp"
 
 namespace swd::distlog {
 
@@ -157,14 +158,7 @@ std::optional<std::map<std::string, std::string>> parse_line(std::string_view li
 
 std::filesystem::path default_path() {
     if (::geteuid() == 0) return "/var/log/swd/distribution.log";
-    std::filesystem::path base;
-    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
-        base = x;
-    else if (const char* h = std::getenv("HOME"); h && *h)
-        base = std::filesystem::path(h) / ".local/state";
-    else
-        base = ".";
-    return base / "swd" / "distribution.log";
+    return paths::user_state() / "distribution.log";
 }
 
 Appender::Appender(std::filesystem::path path) : path_(std::move(path)) {}

@@ -4,6 +4,7 @@
 
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
+#include "libcore/base/paths.hpp"
 #include "libcore/base/process.hpp"
 #include "libcore/mail/compose.hpp"
 #include "libcore/mail/outbox.hpp"
@@ -14,15 +15,6 @@
 namespace swd::queue {
 
 namespace {
-
-std::filesystem::path state_base() {
-    if (::geteuid() == 0) return "/var/lib/swd";
-    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
-        return std::filesystem::path(x) / "swd";
-    if (const char* h = std::getenv("HOME"); h && *h)
-        return std::filesystem::path(h) / ".local/state/swd";
-    return "swd";
-}
 
 std::chrono::seconds seconds_of(const Config& c, std::string_view key, std::int64_t fallback) {
     return std::chrono::seconds(c.get_seconds(key).value_or(fallback));
@@ -73,10 +65,10 @@ Settings settings_from(const Config& c) {
         const auto v = c.get_string(key).value_or("");
         return v.empty() ? fallback : std::filesystem::path(v);
     };
-    s.packages = path_or("queue.packages", state_base() / "packages");
+    s.packages = path_or("queue.packages", paths::state_dir() / "packages");
     s.spool =
         path_or("queue.spool", ::geteuid() == 0 ? std::filesystem::path("/var/spool/swd/queue")
-                                                : state_base() / "spool");
+                                                : paths::state_dir() / "spool");
     s.log = path_or("queue.log", distlog::default_path());
     s.max_active = static_cast<int>(c.get_int("queue.max_active").value_or(8));
     if (s.max_active < 1 || s.max_active > 1024)

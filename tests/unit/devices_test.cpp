@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "caught_error.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/state.hpp"
 #include "temp_dir.hpp"
@@ -15,20 +16,11 @@ using swd::test::TempDir;
 
 namespace {
 
+using swd::test::caught_error;
+
 /// Writes `text` to DIR/devices.csv and returns the path.
 std::string csv_file(const TempDir& dir, const std::string& text) {
     return dir.write("devices.csv", text);
-}
-
-template <class F>
-Error caught_error(F&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no swd::Error thrown");
-    return Error(Exit::ok, "");
 }
 
 /// The message of the error read_csv throws for `text`, checked to be a usage error.

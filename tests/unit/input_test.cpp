@@ -15,10 +15,13 @@
 #include <random>
 #include <thread>
 
+#include "caught_error.hpp"
 #include "libcore/base/error.hpp"
 #include "temp_dir.hpp"
 
 namespace {
+
+using swd::test::status_of;
 
 namespace fs = std::filesystem;
 using swd::Exit;
@@ -62,17 +65,6 @@ void check_lines(const std::vector<std::string>& got, const std::vector<std::str
 }
 
 /// The Error that `fn` throws, as (status, message).
-template <class F>
-std::pair<Exit, std::string> error_of(F&& fn) {
-    try {
-        fn();
-    } catch (const swd::Error& e) {
-        return {e.code(), e.what()};
-    }
-    FAIL("no swd::Error thrown");
-    return {};
-}
-
 /// Puts `fd` on file descriptor 0 for the lifetime of the object.
 class StdinFrom {
   public:
@@ -134,7 +126,7 @@ TEST_CASE("resolve_inputs follows the input rule", "[input]") {
         REQUIRE(slave >= 0);
         {
             StdinFrom redirect(slave);
-            auto [code, message] = error_of([] { swd::resolve_inputs({}); });
+            auto [code, message] = status_of([] { swd::resolve_inputs({}); });
             CHECK(code == Exit::usage);
             CHECK(message == "no input: name a file, or pipe records in");
         }
@@ -224,7 +216,7 @@ TEST_CASE("LineReader reports truncated and corrupt gzip streams", "[input]") {
 
     auto truncated = [&](const std::string& data) {
         std::string path = dir.write("cut.gz", data);
-        auto [code, message] = error_of([&] { read_all(InputSpec{path}); });
+        auto [code, message] = status_of([&] { read_all(InputSpec{path}); });
         CHECK(code == Exit::partial);
         CHECK(message == path + ": truncated gzip stream");
     };
@@ -260,13 +252,13 @@ TEST_CASE("LineReader reports truncated and corrupt gzip streams", "[input]") {
         std::string bad = gz;
         bad[bad.size() - 8] ^= 0x55;
         std::string path = dir.write("crc.gz", bad);
-        auto [code, message] = error_of([&] { read_all(InputSpec{path}); });
+        auto [code, message] = status_of([&] { read_all(InputSpec{path}); });
         CHECK(code == Exit::partial);
         CHECK(message == path + ": corrupt gzip stream: incorrect data check");
     }
     SECTION("garbage after the last member") {
         std::string path = dir.write("junk.gz", gzip("a\n") + "junk");
-        auto [code, message] = error_of([&] { read_all(InputSpec{path}); });
+        auto [code, message] = status_of([&] { read_all(InputSpec{path}); });
         CHECK(code == Exit::partial);
         CHECK_THAT(message, Catch::StartsWith(path + ": corrupt gzip stream: "));
     }
@@ -275,11 +267,11 @@ TEST_CASE("LineReader reports truncated and corrupt gzip streams", "[input]") {
 TEST_CASE("LineReader reports inputs it cannot open", "[input]") {
     TempDir dir;
     std::string missing = (dir.path() / "missing.log").string();
-    auto [code, message] = error_of([&] { LineReader reader(InputSpec{missing}); });
+    auto [code, message] = status_of([&] { LineReader reader(InputSpec{missing}); });
     CHECK(code == Exit::config);
     CHECK(message == missing + ": No such file or directory");
 
-    std::tie(code, message) = error_of([&] { LineReader reader(InputSpec{dir.path().string()}); });
+    std::tie(code, message) = status_of([&] { LineReader reader(InputSpec{dir.path().string()}); });
     CHECK(code == Exit::config);
     CHECK(message == dir.path().string() + ": Is a directory");
 }
@@ -334,7 +326,7 @@ TEST_CASE("LineReader names stdin in its errors", "[input]") {
     REQUIRE(fd >= 0);
     StdinFrom redirect(fd);
     close(fd);
-    auto [code, message] = error_of([] { read_all(InputSpec{"-"}); });
+    auto [code, message] = status_of([] { read_all(InputSpec{"-"}); });
     CHECK(code == Exit::partial);
     CHECK(message == "stdin: truncated gzip stream");
 }

@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include "caught_error.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/package/manifest.hpp"
 #include "pkg_fixture.hpp"
 
 namespace {
+
+using swd::test::error_of;
 
 using swd::test::Payload;
 using swd::test::TarEntry;
@@ -50,15 +53,6 @@ std::string manifest_with_file(const std::string& destination,
            "SHA256=\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"/></"
            "CODEBASE>"
            "</IMPLEMENTATION></SOFTPKG>";
-}
-
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const swd::Error& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
+#include "caught_error.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
 #include "libcore/base/process.hpp"
@@ -15,19 +16,12 @@
 
 namespace {
 
+using swd::test::error_of;
+
 using swd::test::read_file;
 using swd::test::TempDir;
 using swd::test::write_file;
 namespace queue = swd::queue;
-
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const swd::Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 struct Fixture {
     TempDir tmp;

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "caught_error.hpp"
 #include "libcore/base/config.hpp"
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
@@ -35,6 +36,8 @@ using swd::State;
 using swd::test::TempDir;
 
 namespace {
+
+using swd::test::caught_error;
 
 /// Sets (or with nullopt unsets) an environment variable for the scope.
 class EnvVar {
@@ -74,17 +77,6 @@ mode_t mode_of(const fs::path& path) {
     struct stat st {};
     REQUIRE(stat(path.c_str(), &st) == 0);
     return st.st_mode & 07777;
-}
-
-template <class F>
-Error caught_error(F&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no swd::Error thrown");
-    return Error(Exit::ok, "");
 }
 
 std::int64_t int_of(State& state, const std::string& sql) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "caught_error.hpp"
 #include "libcore/alert/devices.hpp"
 #include "libcore/alert/validate_cli.hpp"
 #include "libcore/base/config.hpp"
@@ -21,16 +22,7 @@ using swd::validate::Validator;
 
 namespace {
 
-template <class F>
-Error caught_error(F&& fn) {
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no swd::Error thrown");
-    return Error(Exit::ok, "");
-}
+using swd::test::caught_error;
 
 Rules example_rules() {
     Rules rules;
