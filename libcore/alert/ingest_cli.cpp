@@ -239,6 +239,9 @@ class Run {
             }
         });
         recovered_ = lines_.size();
+        // A reject written again is this run's to report, in its exit status too.
+        for (const auto& l : lines_)
+            if (!l.alert) ++rejects_count_;
         emit();
     }
 
@@ -303,11 +306,11 @@ class Run {
                     lines_.push_back(line_of(p));
                     const Line& l = lines_.back();
                     keep.reset();
-                    keep.bind(1, claim::self());
+                    keep.bindNoCopy(1, claim::self());
                     keep.bind(2, l.alert ? 1 : 0);
-                    keep.bind(3, l.record);
-                    keep.bind(4, l.source);
-                    keep.bind(5, l.detail);
+                    keep.bindNoCopy(3, l.record);
+                    keep.bindNoCopy(4, l.source);
+                    keep.bindNoCopy(5, l.detail);
                     keep.exec();
                     last = db.getLastInsertRowid();
                 }

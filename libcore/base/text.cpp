@@ -74,12 +74,12 @@ std::size_t edits(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
-    const std::size_t limit = std::min<std::size_t>(2, (word.size() + 1) / 2);
+    const std::size_t limit = std::min<std::size_t>(2, word.size() / 2);
     std::string best;
     std::size_t best_edits = limit + 1;
     for (const auto& c : candidates) {
         const std::size_t e = edits(word, c);
-        if (e < best_edits && e < word.size()) {
+        if (e < best_edits) {
             best = c;
             best_edits = e;
         }

@@ -21,8 +21,8 @@ std::string_view trim(std::string_view s, std::string_view blanks = " \t\r\n\v\f
 std::string one_line(std::string_view s);
 
 /// The candidate closest to `word` for a did-you-mean (ninja's SpellcheckString): the fewest
-/// edits (insert, delete, replace, swap two neighbours), at most 2 and fewer than half of
-/// `word`'s length; the first of the closest on a tie. Empty when none is close enough.
+/// edits (insert, delete, replace, swap two neighbours), at most 2 and at most half of `word`'s
+/// length; the first of the closest on a tie. Empty when none is close enough.
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 
 /// `s` fit for one line on a terminal or in a log: control characters (a newline in a Maildir

@@ -5,7 +5,6 @@
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
 #include "libcore/base/paths.hpp"
-#include "libcore/base/process.hpp"
 #include "libcore/mail/compose.hpp"
 #include "libcore/mail/outbox.hpp"
 #include "libcore/queue/db.hpp"

@@ -5,9 +5,11 @@
 # message of the mbox comes out with its alert id, and a record that comes twice has the same id.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-$PY "$SRC/tests/cli/pipeline/mbox.py" 3000 k alerts.mbox
+# A broken message first: its reject waits in the state file like the alerts.
+$PY "$SRC/tests/cli/pipeline/mbox.py" 3000 k generated.mbox
+{ printf 'From x@y Sat Nov 21 10:00:00 2026\nnot a header line\n\n'; cat generated.mbox; } >alerts.mbox
 mkfifo out.fifo
-swd-ingest alerts.mbox >out.fifo 2>ingest.err &
+swd-ingest --rejects rejects-1.jsonl alerts.mbox >out.fifo 2>ingest.err &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; _swd_cleanup' EXIT # it may be blocked on the pipe
 exec {hold}<out.fifo # opened, never read: swd-ingest fills the pipe and blocks
@@ -29,7 +31,7 @@ wait "$pid" 2>/dev/null || true
 exec {hold}<&-
 head -n -1 first.jsonl >first-whole.jsonl # the last line may be cut
 
-swd-ingest -v alerts.mbox >second.jsonl 2>second.err || fail "second run: exit $?"
+expect_status 6 swd-ingest -v --rejects rejects-2.jsonl alerts.mbox >second.jsonl 2>second.err
 assert_contains second.err "records of an interrupted run written again"
 [[ $(sqlite3 "$SWD_STATE" "SELECT count(*) FROM ingest_out") == 0 ]] ||
     fail "records left waiting in ingest_out after a complete run"
@@ -46,6 +48,9 @@ for path in sys.argv[1:]:
 assert len(seen) == 3000, len(seen)
 assert len(set(seen.values())) == 3000
 PYEOF
+
+assert_eq malformed "$(cat rejects-1.jsonl rejects-2.jsonl | json_get /dev/stdin '",".join(x["reason"] for x in r)')" \
+    "the reject, once"
 
 # A third run: everything is a duplicate, nothing is written again.
 swd-ingest alerts.mbox >third.jsonl || fail "third run: exit $?"

@@ -41,14 +41,14 @@ echo 0 >mta.code
 # A process killed while it runs the diagnostics leaves its ticket half-finished.
 sed -i "s|^diagnostics = false\$|diagnostics = true\nping = \"$(slow_command)\"\ntraceroute = \"\"\ndiagnostics_timeout = \"2m\"|" "$SWD_CONFIG"
 grep '"device":"pos-e2"' alerts.jsonl >e2.jsonl
-setsid swd-ticket --now 2026-11-22T01:00:00Z process e2.jsonl >killed.jsonl &
+swd-ticket --now 2026-11-22T01:00:00Z process e2.jsonl >killed.jsonl &
 victim=$!
-trap 'kill -9 -- "-$victim" 2>/dev/null || true; _swd_cleanup' EXIT
+trap 'kill -9 "$victim" 2>/dev/null || true; _swd_cleanup' EXIT
 for _ in $(seq 100); do
     [[ $(sqlite3 "$SWD_STATE" "SELECT stage FROM tickets WHERE device = 'pos-e2'" 2>/dev/null) == diagnosing ]] && break
     sleep 0.1
 done
-kill -9 -- "-$victim"
+kill -9 "$victim"
 wait $victim 2>/dev/null || true
 assert_eq 0 "$(wc -l <killed.jsonl)" "records from the killed process"
 assert_eq new "$(swd-ticket list --device pos-e2 | json_get /dev/stdin 'r[0]["status"]')"

@@ -21,12 +21,11 @@ ping = "$(slow_command)"
 traceroute = "true"
 diagnostics_timeout = "2m"
 TOML
-# Its own process group, so that its diagnostics die with it.
-setsid swd-ticket process alerts.jsonl >first.jsonl 2>first.err &
+swd-ticket process alerts.jsonl >first.jsonl 2>first.err &
 pid=$!
-trap 'kill -9 -- "-$pid" 2>/dev/null || true; _swd_cleanup' EXIT
+trap 'kill -9 "$pid" 2>/dev/null || true; _swd_cleanup' EXIT
 assert_eq 200 "$(wait_state "SELECT count(*) FROM tickets" 200)" "tickets committed before the kill"
-kill -9 -- "-$pid"
+kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 assert_eq 200 "$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM tickets WHERE stage IN ('new', 'diagnosing')")" \
     "unfinished tickets after the kill"
@@ -48,11 +47,18 @@ assert_contains second.err "600 alerts: 200 tickets"
 # A live run's claims are not taken: a run that is diagnosing keeps its tickets.
 sed -i "s|^ping = .*|ping = \"$T/slow-command\"|" "$SWD_CONFIG"
 sed 's/pos-/dev-/; s/A-20261121-/A-20261122-/' alerts.jsonl >more.jsonl
-setsid swd-ticket process more.jsonl >third.jsonl 2>third.err &
+swd-ticket process more.jsonl >third.jsonl 2>third.err &
 pid=$!
 assert_eq 200 "$(wait_state "SELECT count(*) FROM tickets WHERE device LIKE 'dev-%'" 200)" \
     "tickets of the live run"
 sed -i 's/^ping = .*/ping = "true"/' "$SWD_CONFIG"
 swd-ticket process </dev/null >fourth.jsonl 2>fourth.err || fail "fourth run: exit $?"
 assert_eq 0 "$(wc -l <fourth.jsonl)" "tickets taken from a live run"
-kill -9 -- "-$pid"
+
+# Once it is killed, `send` (the cron line's second half) finishes its tickets at once too.
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+swd-ticket -v send 2>send.err || true
+assert_contains send.err "200 recovered"
+assert_eq 0 "$(sqlite3 "$SWD_STATE" "SELECT count(*) FROM tickets WHERE stage IN ('new', 'diagnosing')")" \
+    "unfinished tickets after send"
