@@ -12,7 +12,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS = cmake ninja-build g++ pkg-config ccache \
        libcli11-dev libcurl4-openssl-dev libpugixml-dev libsqlitecpp-dev libsqlite3-dev \
        libspdlog-dev catch2 libgmime-3.0-dev libsimdjson-dev libtomlplusplus-dev libmstch-dev \
-       libssl-dev zlib1g-dev scdoc \
+       libssl-dev zlib1g-dev libarchive-dev liburing-dev scdoc \
        python3 python3-aiosmtpd iputils-ping traceroute sqlite3 gzip openssl
 # Only for `make bench`: the peer tools the benchmarks measure against.
 BENCH_DEBS = mblaze ripgrep sqlite3 time
