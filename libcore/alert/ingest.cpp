@@ -212,8 +212,7 @@ Rules Rules::from_config(const Config& config) {
     with_context(
         "ingest.rules",
         [&] {
-            for (const auto& re :
-                 config.get_strings("ingest.rules").value_or(std::vector<std::string>{}))
+            for (const auto& re : config.strings("ingest.rules"))
                 rules.add_rule(re);
         },
         Exit::config);

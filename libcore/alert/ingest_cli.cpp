@@ -108,7 +108,7 @@ class Run {
         if (!isatty(STDOUT_FILENO)) std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
         const Config& config = tool_.config();
         rules_ = Rules::from_config(config);
-        const auto max_size = config.get_int("ingest.max_size").value_or(33554432);
+        const auto max_size = config.integer("ingest.max_size");
         if (max_size <= 0) throw Error(Exit::config, "ingest.max_size: must be positive");
         batch_.reserve(batch_size);
         read_options_.all = opt_.all;

@@ -32,7 +32,7 @@ void add_options(CLI::App& app, Options& opt) {
 
 Rules load_rules(const Options& opt, const Config& config, const std::string& state_flag) {
     const auto file = [&](const std::string& flag, std::string_view key) {
-        return flag.empty() ? config.get_string(key).value_or("") : flag;
+        return flag.empty() ? config.text(key) : flag;
     };
     const std::string domains_file = file(opt.domains, "validate.domains");
     const std::string nodes_file = file(opt.nodes, "validate.nodes");
@@ -66,10 +66,8 @@ Rules load_rules(const Options& opt, const Config& config, const std::string& st
         if (nodes_file.empty() && rules.nodes.empty()) throw missing("node", "--nodes");
     }
 
-    rules.reply_patterns =
-        config.get_strings("validate.reply_patterns").value_or(std::vector<std::string>{});
-    rules.auto_reply_patterns =
-        config.get_strings("validate.auto_reply_patterns").value_or(std::vector<std::string>{});
+    rules.reply_patterns = config.strings("validate.reply_patterns");
+    rules.auto_reply_patterns = config.strings("validate.auto_reply_patterns");
     return rules;
 }
 
@@ -128,8 +126,8 @@ class RejectSink {
     }
 
     static void log(const jsonl::Item& item, const Reject& reject) {
-        spdlog::warn("{}:{}: {}: {}", escape_controls(item.source), item.line, reason_name(reject.reason),
-                     reject.detail);
+        spdlog::warn("{}:{}: {}: {}", escape_controls(item.source), item.line,
+                     reason_name(reject.reason), reject.detail);
     }
 
     std::string path_;
@@ -184,8 +182,7 @@ Exit run(Tool& tool, const Options& opt) {
     const Config& config = tool.config();
     Validator validator(load_rules(opt, config, tool.common().state));
     const auto inputs = resolve_inputs(opt.inputs);
-    RejectSink rejects(opt.rejects.empty() ? config.get_string("validate.rejects").value_or("")
-                                           : opt.rejects);
+    RejectSink rejects(opt.rejects.empty() ? config.text("validate.rejects") : opt.rejects);
     Passed passed(tool.format());
 
     Counts counts;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iomanip>
 #include <sstream>
+#include <stdexcept>
 
 #include "libcore/base/error.hpp"
 #include "libcore/base/paths.hpp"
@@ -368,6 +369,37 @@ std::optional<std::vector<std::string>> Config::get_strings(std::string_view key
     for (const auto& e : *a)
         out.push_back(*e.value<std::string>());
     return out;
+}
+
+namespace {
+
+template <class T>
+T required(std::optional<T> value, std::string_view key) {
+    if (!value)
+        throw std::logic_error("configuration key " + std::string(key) + " declares no default");
+    return *std::move(value);
+}
+
+}  // namespace
+
+std::string Config::text(std::string_view key) const {
+    return get_string(key).value_or(std::string());
+}
+
+std::int64_t Config::integer(std::string_view key) const {
+    return required(get_int(key), key);
+}
+
+bool Config::boolean(std::string_view key) const {
+    return required(get_bool(key), key);
+}
+
+std::int64_t Config::seconds(std::string_view key) const {
+    return required(get_seconds(key), key);
+}
+
+std::vector<std::string> Config::strings(std::string_view key) const {
+    return get_strings(key).value_or(std::vector<std::string>());
 }
 
 std::vector<std::pair<std::string, std::string>> Config::get_table(std::string_view key) const {

@@ -69,6 +69,16 @@ class Config {
     /// A duration key, parsed ("5m" -> 300 s).
     std::optional<std::int64_t> get_seconds(std::string_view key) const;
     std::optional<std::vector<std::string>> get_strings(std::string_view key) const;
+    /// The effective value of a key that always has one, so that a default is written once, where
+    /// the key is declared. A text or list key without a value reads as empty; an integer,
+    /// boolean or duration key without one is a programming error (std::logic_error): such keys
+    /// declare a default (a unit test checks every tool's keys).
+    std::string text(std::string_view key) const;
+    std::int64_t integer(std::string_view key) const;
+    bool boolean(std::string_view key) const;
+    std::int64_t seconds(std::string_view key) const;
+    std::vector<std::string> strings(std::string_view key) const;
+
     /// A table key's entries in file order, values rendered as text (strings unquoted).
     std::vector<std::pair<std::string, std::string>> get_table(std::string_view key) const;
 

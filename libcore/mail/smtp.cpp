@@ -158,15 +158,15 @@ Settings settings_from(const Config& config) {
     check_url(s.url);
     if (s.url.starts_with(sendmail_scheme))
         s.url = std::string(sendmail_scheme) + sendmail_program(s.url);
-    s.user = config.get_string("smtp.user").value_or("");
-    s.password = config.get_string("smtp.password").value_or("");
-    s.starttls = config.get_bool("smtp.starttls").value_or(false);
-    s.ca_file = config.get_string("smtp.ca_file").value_or("");
+    s.user = config.text("smtp.user");
+    s.password = config.text("smtp.password");
+    s.starttls = config.boolean("smtp.starttls");
+    s.ca_file = config.text("smtp.ca_file");
     if (!s.ca_file.empty() && ::access(s.ca_file.c_str(), R_OK) != 0)
         bad("smtp.ca_file", s.ca_file + ": " + errno_text(errno));
     if (auto t = config.get_seconds("smtp.timeout"); t && *t > 0)
         s.timeout = std::chrono::seconds(*t);
-    s.from = config.get_string("smtp.from").value_or("");
+    s.from = config.text("smtp.from");
     if (s.from.empty()) s.from = "swd@" + mail::host_name();
     return s;
 }

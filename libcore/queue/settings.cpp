@@ -15,8 +15,8 @@ namespace swd::queue {
 
 namespace {
 
-std::chrono::seconds seconds_of(const Config& c, std::string_view key, std::int64_t fallback) {
-    return std::chrono::seconds(c.get_seconds(key).value_or(fallback));
+std::chrono::seconds seconds_of(const Config& c, std::string_view key) {
+    return std::chrono::seconds(c.seconds(key));
 }
 
 }  // namespace
@@ -61,7 +61,7 @@ const ConfigKeys& config_keys() {
 Settings settings_from(const Config& c) {
     Settings s;
     const auto path_or = [&](std::string_view key, const std::filesystem::path& fallback) {
-        const auto v = c.get_string(key).value_or("");
+        const auto v = c.text(key);
         return v.empty() ? fallback : std::filesystem::path(v);
     };
     s.packages = path_or("queue.packages", paths::state_dir() / "packages");
@@ -69,31 +69,31 @@ Settings settings_from(const Config& c) {
         path_or("queue.spool", ::geteuid() == 0 ? std::filesystem::path("/var/spool/swd/queue")
                                                 : paths::state_dir() / "spool");
     s.log = path_or("queue.log", distlog::default_path());
-    s.max_active = static_cast<int>(c.get_int("queue.max_active").value_or(8));
+    s.max_active = static_cast<int>(c.integer("queue.max_active"));
     if (s.max_active < 1 || s.max_active > 1024)
         throw Error(Exit::config, "queue.max_active must be between 1 and 1024");
-    s.retry_interval = c.get_seconds("queue.retry_interval").value_or(900);
-    s.push_retries = static_cast<int>(c.get_int("queue.push_retries").value_or(3));
-    s.pull_retries = static_cast<int>(c.get_int("queue.pull_retries").value_or(1));
+    s.retry_interval = c.seconds("queue.retry_interval");
+    s.push_retries = static_cast<int>(c.integer("queue.push_retries"));
+    s.pull_retries = static_cast<int>(c.integer("queue.pull_retries"));
     if (s.push_retries < 0 || s.pull_retries < 0)
         throw Error(Exit::config, "queue.push_retries and queue.pull_retries must not be negative");
-    s.probe_timeout = seconds_of(c, "queue.probe_timeout", 10);
-    s.install_timeout = seconds_of(c, "queue.install_timeout", 3600);
-    s.script_timeout = seconds_of(c, "queue.script_timeout", 600);
-    s.wake_cmd = c.get_string("queue.wake_cmd").value_or("");
+    s.probe_timeout = seconds_of(c, "queue.probe_timeout");
+    s.install_timeout = seconds_of(c, "queue.install_timeout");
+    s.script_timeout = seconds_of(c, "queue.script_timeout");
+    s.wake_cmd = c.text("queue.wake_cmd");
     if (!s.wake_cmd.empty())
         with_context(
             "queue.wake_cmd", [&] { check_template("template", s.wake_cmd); }, Exit::config);
-    s.boot_delay = seconds_of(c, "queue.boot_delay", 120);
-    s.poll_interval = seconds_of(c, "queue.poll_interval", 5);
+    s.boot_delay = seconds_of(c, "queue.boot_delay");
+    s.poll_interval = seconds_of(c, "queue.poll_interval");
     if (s.poll_interval.count() < 1) s.poll_interval = std::chrono::seconds(1);
-    s.alert_to = c.get_strings("alerts.to").value_or(std::vector<std::string>{});
-    for (const auto& d : c.get_strings("queue.alert_retry").value_or(std::vector<std::string>{})) {
+    s.alert_to = c.strings("alerts.to");
+    for (const auto& d : c.strings("queue.alert_retry")) {
         if (auto v = timeutil::parse_duration(d)) s.alert_retry.push_back(*v);
     }
     if (s.alert_retry.empty()) s.alert_retry.push_back(timeutil::Duration(0));
     s.smtp = smtp::settings_from(c);
-    s.server = c.get_string("queue.server").value_or("");
+    s.server = c.text("queue.server");
     if (s.server.empty()) {
         auto addr = mail::address_of(s.smtp.from);
         auto host = addr.substr(addr.find('@') == std::string::npos ? 0 : addr.find('@') + 1);

@@ -105,24 +105,20 @@ void Run::settle() {
     if (!dry_ && !opt_.yes) term_ = Terminal::open();
     settings_ = queue::settings_from(config);
     server_ = opt_.server;
-    if (server_.empty()) server_ = config.get_string("redist.server").value_or("");
+    if (server_.empty()) server_ = config.text("redist.server");
     if (server_.empty()) server_ = settings_.server;
-    const auto manager =
-        opt_.manager.empty() ? config.get_string("redist.manager").value_or("") : opt_.manager;
+    const auto manager = opt_.manager.empty() ? config.text("redist.manager") : opt_.manager;
     if (!manager.empty()) manager_.emplace(manager);
-    manager_timeout_ =
-        std::chrono::seconds(config.get_seconds("redist.manager_timeout").value_or(300));
+    manager_timeout_ = std::chrono::seconds(config.seconds("redist.manager_timeout"));
     for (const auto& d : opt_.dists)
         package::check_name("--dist", d);
-    lookback_ = duration(
-        opt_.lookback.empty() ? config.get_string("redist.lookback").value_or("7d") : opt_.lookback,
-        "--lookback");
+    lookback_ = duration(opt_.lookback.empty() ? config.text("redist.lookback") : opt_.lookback,
+                         "--lookback");
     since_ = when(opt_.since, "--since", now_);
     until_ = when(opt_.until, "--until", now_);
     // The logs are found before the state file is opened (and its tables made), so that a
     // wrong --log changes nothing.
-    const auto log_dir =
-        opt_.log_dir.empty() ? config.get_string("redist.log_dir").value_or("") : opt_.log_dir;
+    const auto log_dir = opt_.log_dir.empty() ? config.text("redist.log_dir") : opt_.log_dir;
     if (!opt_.logs.empty())
         files_ = named_files(opt_.logs);
     else if (!log_dir.empty())
@@ -137,9 +133,7 @@ void Run::settle() {
     holds_ = holds_failures(st_->db());
     if (!since_) {
         since_ = last_run(st_->db(), server_);
-        if (!since_)
-            since_ =
-                now_ - timeutil::Duration(config.get_seconds("redist.window").value_or(604800));
+        if (!since_) since_ = now_ - timeutil::Duration(config.seconds("redist.window"));
     }
     out_ = std::make_unique<RecordOutput>(
         tool_.format(),

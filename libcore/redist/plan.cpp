@@ -39,13 +39,6 @@ bool control(char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
 }
 
-// Text from logs and records on the operator's terminal: control characters (escape
-// sequences) shown as '?'.
-std::string printable(std::string s) {
-    std::replace_if(s.begin(), s.end(), control, '?');
-    return s;
-}
-
 }  // namespace
 
 Choice choose(const CommandView& original, const std::vector<Failure>& failures,
@@ -176,8 +169,8 @@ std::string describe(const Plan& plan) {
     if (!plan.id.empty()) out += " (" + plan.id + ")";
     if (plan.status == "not-found") return out + ": not found in the logs: " + plan.reason + "\n";
     if (plan.argv.empty() && plan.status == "refused")
-        return out + ": " + printable(plan.reason) +
-               "\n  original:   " + printable(plan.original_cmd) + "\n";
+        return out + ": " + escape_controls(plan.reason) +
+               "\n  original:   " + escape_controls(plan.original_cmd) + "\n";
     out += ": " + std::to_string(plan.choice.recipients.size()) + " of " +
            std::to_string(plan.choice.recipients.size() + plan.choice.left_out.size()) +
            " recipients\n";
@@ -185,12 +178,12 @@ std::string describe(const Plan& plan) {
     try {
         original = display_join(process::split_words(plan.original_cmd));
     } catch (const Error&) {
-        original = printable(plan.original_cmd);
+        original = escape_controls(plan.original_cmd);
     }
     out += "  original:   " + original + "\n";
-    if (!plan.log_where.empty()) out += "              (" + printable(plan.log_where) + ")\n";
+    if (!plan.log_where.empty()) out += "              (" + escape_controls(plan.log_where) + ")\n";
     if (!plan.argv.empty()) out += "  new:        " + display_join(plan.argv) + "\n";
-    out += "  packages:   " + printable(join(plan.packages, " ")) + "\n";
+    out += "  packages:   " + escape_controls(join(plan.packages, " ")) + "\n";
     std::size_t width = 0;
     for (const auto* list : {&plan.choice.recipients, &plan.choice.left_out})
         for (const auto& r : *list)
@@ -200,17 +193,18 @@ std::string describe(const Plan& plan) {
         out += std::string("  ") + title + "\n";
         for (const auto& r : list) {
             const auto spec = display_quote(r.spec);
-            out +=
-                "    " + spec + std::string(width - spec.size() + 2, ' ') + printable(r.why) + "\n";
+            out += "    " + spec + std::string(width - spec.size() + 2, ' ') +
+                   escape_controls(r.why) + "\n";
         }
     };
     rows("recipients:", plan.choice.recipients);
     rows("left out:", plan.choice.left_out);
     for (const auto& s : plan.choice.strangers)
-        out += "  note: " + printable(s) + " has a failed record but is not a target of " +
+        out += "  note: " + escape_controls(s) + " has a failed record but is not a target of " +
                plan.dist + "\n";
     if (plan.status == "completed") out += "  nothing to redistribute: every target completed\n";
-    if (!plan.reason.empty()) out += "  " + plan.status + ": " + printable(plan.reason) + "\n";
+    if (!plan.reason.empty())
+        out += "  " + plan.status + ": " + escape_controls(plan.reason) + "\n";
     return out;
 }
 

@@ -35,6 +35,23 @@ int parse_shift(std::string_view key, const std::string& text) {
     return h * 60 + m;
 }
 
+/// Thresholds per failure type from a [ticket.thresholds] table, over those already in `out`.
+void add_thresholds(std::map<std::string, int>& out,
+                    const std::vector<std::pair<std::string, std::string>>& table) {
+    for (const auto& [type, value] : table) {
+        int n = 0;
+        try {
+            std::size_t used = 0;
+            n = std::stoi(value, &used);
+            if (used != value.size()) n = 0;
+        } catch (const std::exception&) {
+            n = 0;
+        }
+        if (n < 1) bad("ticket.thresholds." + type, "must be an integer of at least 1");
+        out[ascii_lower(type)] = n;
+    }
+}
+
 std::string read_template(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) bad("ticket.template", path + ": " + errno_text(errno));
@@ -90,36 +107,29 @@ const ConfigKeys& config_keys() {
 }
 
 const std::map<std::string, int>& default_thresholds() {
-    static const std::map<std::string, int> defaults{
-        {"connection", 4}, {"timeout", 3}, {"access", 2}, {"package", 1},
-        {"install", 1},    {"disk", 1},    {"other", 3}};
+    static const auto defaults = [] {
+        std::map<std::string, int> out;
+        add_thresholds(
+            out,
+            Config::parse("", "built-in defaults", config_keys()).get_table("ticket.thresholds"));
+        return out;
+    }();
     return defaults;
 }
 
 Settings settings_from(const Config& config) {
     Settings s;
-    s.window = timeutil::Duration(config.get_seconds("ticket.window").value_or(86400));
-    s.reopen = timeutil::Duration(config.get_seconds("ticket.reopen").value_or(14400));
+    s.window = timeutil::Duration(config.seconds("ticket.window"));
+    s.reopen = timeutil::Duration(config.seconds("ticket.reopen"));
     if (s.window.count() <= 0) bad("ticket.window", "must be longer than 0s");
-    s.threshold = static_cast<int>(config.get_int("ticket.threshold").value_or(3));
+    s.threshold = static_cast<int>(config.integer("ticket.threshold"));
     if (s.threshold < 1) bad("ticket.threshold", "must be at least 1");
     s.thresholds = default_thresholds();
-    for (const auto& [type, value] : config.get_table("ticket.thresholds")) {
-        int n = 0;
-        try {
-            std::size_t used = 0;
-            n = std::stoi(value, &used);
-            if (used != value.size()) n = 0;
-        } catch (const std::exception&) {
-            n = 0;
-        }
-        if (n < 1) bad("ticket.thresholds." + type, "must be an integer of at least 1");
-        s.thresholds[ascii_lower(type)] = n;
-    }
-    s.drop_outage_alerts = config.get_bool("ticket.drop_outage_alerts").value_or(false);
-    s.diagnostics = config.get_bool("ticket.diagnostics").value_or(true);
-    s.ping = config.get_string("ticket.ping").value_or("");
-    s.traceroute = config.get_string("ticket.traceroute").value_or("");
+    add_thresholds(s.thresholds, config.get_table("ticket.thresholds"));
+    s.drop_outage_alerts = config.boolean("ticket.drop_outage_alerts");
+    s.diagnostics = config.boolean("ticket.diagnostics");
+    s.ping = config.text("ticket.ping");
+    s.traceroute = config.text("ticket.traceroute");
     for (const auto& [key, command] :
          {std::pair<const char*, const std::string&>{"ticket.ping", s.ping},
           std::pair<const char*, const std::string&>{"ticket.traceroute", s.traceroute}}) {
@@ -129,33 +139,30 @@ Settings settings_from(const Config& config) {
             bad(key, e.what());
         }
     }
-    s.diagnostics_timeout =
-        timeutil::Duration(config.get_seconds("ticket.diagnostics_timeout").value_or(30));
-    const auto limit = config.get_int("ticket.diagnostics_limit").value_or(4000);
+    s.diagnostics_timeout = timeutil::Duration(config.seconds("ticket.diagnostics_timeout"));
+    const auto limit = config.integer("ticket.diagnostics_limit");
     if (limit < 0) bad("ticket.diagnostics_limit", "must not be negative");
     s.diagnostics_limit = static_cast<std::size_t>(limit);
-    const std::string path = config.get_string("ticket.template").value_or("");
+    const std::string path = config.text("ticket.template");
     s.template_text = path.empty() ? std::string(default_template()) : read_template(path);
-    s.subject = config.get_string("ticket.subject").value_or(std::string(default_subject()));
+    s.subject = config.text("ticket.subject");
     s.retry.clear();
-    for (const auto& text : config.get_strings("ticket.retry")
-                                .value_or(std::vector<std::string>{"0s", "30s", "5m", "1h"})) {
+    for (const auto& text : config.strings("ticket.retry")) {
         s.retry.push_back(timeutil::parse_duration(text).value_or(timeutil::Duration{0}));
     }
     if (s.retry.empty()) bad("ticket.retry", "needs at least one attempt");
-    const std::string hold = config.get_string("ticket.hold").value_or("none");
+    const std::string hold = config.text("ticket.hold");
     if (hold != "none" && hold != "shift") bad("ticket.hold", "expected \"none\" or \"shift\"");
     s.hold_shift = hold == "shift";
-    for (const auto& text :
-         config.get_strings("ticket.shifts").value_or(std::vector<std::string>{}))
+    for (const auto& text : config.strings("ticket.shifts"))
         s.shifts.push_back(parse_shift("ticket.shifts", text));
     std::sort(s.shifts.begin(), s.shifts.end());
     if (s.hold_shift && s.shifts.empty()) bad("ticket.shifts", "hold = \"shift\" needs shifts");
-    s.default_center = config.get_string("ticket.default_center").value_or("");
+    s.default_center = config.text("ticket.default_center");
     s.smtp = smtp::settings_from(config);
-    s.from = config.get_string("ticket.from").value_or("");
+    s.from = config.text("ticket.from");
     if (s.from.empty()) s.from = s.smtp.from;
-    s.batch = static_cast<int>(config.get_int("ticket.batch").value_or(50000));
+    s.batch = static_cast<int>(config.integer("ticket.batch"));
     if (s.batch < 1) bad("ticket.batch", "must be at least 1");
     return s;
 }

@@ -47,10 +47,6 @@ Alerts:
 swd-ticket, {{now}}. Keep [{{id}}] in the subject when you reply.
 )";
 
-constexpr std::string_view builtin_subject =
-    "[{{id}}] {{failure}} failure: {{device}}{{#location}} at {{location}}{{/location}}"
-    "{{#update}} (update: {{count}} alerts){{/update}}";
-
 std::string joined(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;
     for (const auto& item : items) {
@@ -78,9 +74,6 @@ class NoEscape {
 
 std::string_view default_template() {
     return builtin_template;
-}
-std::string_view default_subject() {
-    return builtin_subject;
 }
 
 std::string render(std::string_view tmpl, const Ticket& t, Occasion occasion,

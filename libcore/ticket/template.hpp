@@ -13,8 +13,6 @@ namespace swd::ticket {
 
 /// The built-in ticket template; examples/ticket.mustache is a copy of it.
 std::string_view default_template();
-/// The built-in subject template.
-std::string_view default_subject();
 
 /// Why a ticket text is being written.
 enum class Occasion { created, update };

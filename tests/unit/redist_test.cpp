@@ -208,6 +208,7 @@ TEST_CASE("the display quotes control characters away", "[redist]") {
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find('\x07') == std::string::npos);
     CHECK_THAT(text, Catch::Contains("$'\\x1b]0;owned\\x07'"));
+    CHECK_THAT(text, Catch::Contains("pos-1  why\\x1b[31m\n"));
 }
 
 TEST_CASE("log files: rotations oldest first, searched newest first, older files never opened",

@@ -89,11 +89,12 @@ TEST_CASE("the default template fills in every fact, without HTML escaping", "[t
 TEST_CASE("subject, custom fields, pages and merged subjects", "[ticket_template]") {
     const auto now = parse_rfc3339("2026-11-21T11:00:00Z").value();
     auto t = sample();
-    CHECK(swd::ticket::render(swd::ticket::default_subject(), t, swd::ticket::Occasion::created,
-                              now) ==
+    const std::string subject =
+        swd::ticket::settings_from(swd::Config::parse("", "defaults", swd::ticket::config_keys()))
+            .subject;
+    CHECK(swd::ticket::render(subject, t, swd::ticket::Occasion::created, now) ==
           "[T-20261121-0007] connection failure: pos-0042 at Building 12/Room 3");
-    CHECK(swd::ticket::render(swd::ticket::default_subject(), t, swd::ticket::Occasion::update,
-                              now) ==
+    CHECK(swd::ticket::render(subject, t, swd::ticket::Occasion::update, now) ==
           "[T-20261121-0007] connection failure: pos-0042 at Building 12/Room 3 (update: 4 "
           "alerts)");
     CHECK(swd::ticket::render("{{ping}}|{{alert_ids}}|{{to}}|{{region}}|{{status}}", t,
