@@ -25,6 +25,8 @@ std::string_view reason_name(Reason reason) {
             return "subject";
         case Reason::node:
             return "node";
+        case Reason::incomplete:
+            return "incomplete";
         case Reason::malformed:
             return "malformed";
     }
@@ -269,6 +271,14 @@ std::optional<Reject> Validator::check(simdjson::dom::element record) {
     if (node.empty()) return Reject{Reason::node, "no sender node"};
     if (!node_known(node))
         return Reject{Reason::node, "node '" + shown(node) + "' is not in the node list"};
+
+    // What swd-ticket needs to count an alert: without it, the alert would stop the pipeline
+    // there instead of here.
+    for (const char* field : {"id", "device"}) {
+        if (jsonl::get_string(record, field).value_or("").empty())
+            return Reject{Reason::incomplete,
+                          std::string("no ") + field + " (swd-ticket needs it)"};
+    }
     return std::nullopt;
 }
 

@@ -18,9 +18,9 @@
 namespace swd::validate {
 
 /// Why an input line is not passed on; the `reason` field of a `reject` record.
-enum class Reason { domain, subject, node, malformed };
+enum class Reason { domain, subject, node, incomplete, malformed };
 
-/// "domain", "subject", "node", "malformed".
+/// "domain", "subject", "node", "incomplete", "malformed".
 std::string_view reason_name(Reason reason);
 
 struct Reject {

@@ -173,7 +173,7 @@ class Passed {
 struct Counts {
     std::size_t records = 0;
     std::size_t valid = 0;
-    std::array<std::size_t, 4> rejected{};  // by Reason
+    std::array<std::size_t, 5> rejected{};  // by Reason
 };
 
 }  // namespace
@@ -225,9 +225,10 @@ Exit run(Tool& tool, const Options& opt) {
     rejects.finish();
 
     const auto& r = counts.rejected;
-    spdlog::info("{} records: {} valid, {} rejected (domain {}, subject {}, node {}, malformed {})",
-                 counts.records, counts.valid, counts.records - counts.valid, r[0], r[1], r[2],
-                 r[3]);
+    spdlog::info(
+        "{} records: {} valid, {} rejected (domain {}, subject {}, node {}, incomplete {}, "
+        "malformed {})",
+        counts.records, counts.valid, counts.records - counts.valid, r[0], r[1], r[2], r[3], r[4]);
     if (stopped) return Exit::interrupted;
     if (unreadable) return Exit::partial;
     if (counts.records > 0 && counts.valid == 0) return Exit::negative;

@@ -174,10 +174,13 @@ Report deliver(State& state, const smtp::Settings& settings,
             spdlog::info("{} {}: sent ({})", e.kind, e.ref, result.detail);
         } else if (status == "pending") {
             ++report.retry;
+            report.last_error = result.detail;
+            if (report.next_at.empty() || next_at < report.next_at) report.next_at = next_at;
             spdlog::info("{} {}: attempt {} failed, next at {}: {}", e.kind, e.ref, e.attempts,
                          next_at, result.detail);
         } else {
             ++report.failed;
+            report.last_error = result.detail;
             spdlog::error("{} {}: not sent, giving up after {} attempt{}: {}", e.kind, e.ref,
                           e.attempts, e.attempts == 1 ? "" : "s", result.detail);
         }

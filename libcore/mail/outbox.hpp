@@ -51,14 +51,18 @@ std::int64_t enqueue(SQLite::Database& db, const std::string& kind, const std::s
 
 struct Report {
     int sent = 0;
-    int retry = 0;   ///< failed now, another attempt scheduled
-    int failed = 0;  ///< given up: a permanent (5xx) answer, or the ladder is used up
+    int retry = 0;           ///< failed now, another attempt scheduled
+    int failed = 0;          ///< given up: a permanent (5xx) answer, or the ladder is used up
+    std::string last_error;  ///< why the last attempt that failed did
+    std::string next_at;     ///< the earliest next attempt of an entry to retry (RFC 3339)
 
     /// Adds what another delivery did (a run's totals).
     Report& operator+=(const Report& o) {
         sent += o.sent;
         retry += o.retry;
         failed += o.failed;
+        if (!o.last_error.empty()) last_error = o.last_error;
+        if (!o.next_at.empty() && (next_at.empty() || o.next_at < next_at)) next_at = o.next_at;
         return *this;
     }
 };

@@ -10,6 +10,7 @@
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
 #include "libcore/base/state.hpp"
+#include "libcore/base/text.hpp"
 #include "libcore/mail/outbox.hpp"
 #include "libcore/ticket/admin.hpp"
 #include "libcore/ticket/delivery.hpp"
@@ -148,6 +149,10 @@ Exit send(Tool& tool, const Options& opt, State& state, const Settings& s, TimeP
     spdlog::info("{} sent, {} to retry, {} failed; {} tickets, {} merged, {} updates, {} recovered",
                  r.mail.sent, r.mail.retry, r.mail.failed, r.mails, r.digests, r.updates,
                  r.finished);
+    if (r.mail.retry > 0)
+        spdlog::warn("{} mail{} not delivered: {}; next attempt at {} (swd-ticket send)",
+                     r.mail.retry, r.mail.retry == 1 ? "" : "s", escape_controls(r.mail.last_error),
+                     r.mail.next_at);
     if (interrupted()) return Exit::interrupted;
     if (r.mail.failed > 0) return Exit::partial;
     if (r.mail.retry > 0) return Exit::network;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# swd-validate's three checks in the seed's order (domain, subject, node), each with alerts
-# that pass and alerts that fail; valid lines pass byte for byte; every other line becomes a
+# swd-validate's three checks in the seed's order (domain, subject, node), then the fields
+# swd-ticket needs (id, device), each with alerts that pass and alerts that fail; valid lines pass byte for byte; every other line becomes a
 # reject record with its reason, detail and the original record.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
@@ -9,10 +9,10 @@ printf '%s\n' 'relay-a' 'relay-b' 'RELAY-C' >nodes
 
 # Valid alerts, written in odd but legal ways: key order, blanks, escapes, UTF-8, unknown keys.
 cat >valid.jsonl <<'EOF'
-{"type":"alert","v":1,"id":"A-20261121-000001","from":"swd@relay-a.east.example.com","node":"relay-a","domain":"east.example.com","subject":"[SWD] connection failure: pos-0042","auto_submitted":"auto-generated"}
-{ "subject" : "[SWD] disk failure: ws-0107 (Geb\u00e4ude 9) \u2014 \"quoted\"",  "type":"alert", "from":"swd@relay-c.store-9.west.example.com", "extra":{"nested":[1,2]} }
-{"type":"alert","v":1,"from":"SWD@RELAY-B.EAST.EXAMPLE.COM","subject":"[SWD] Report: install failure on pos-0043","auto_submitted":"auto-generated"}
-{"type":"alert","v":1,"node":"relay-a","domain":"east.example.com","subject":"Distribution D-1 failed: Regional relay unreachable"}
+{"type":"alert","v":1,"id":"A-20261121-000001","from":"swd@relay-a.east.example.com","node":"relay-a","domain":"east.example.com","subject":"[SWD] connection failure: pos-0042","auto_submitted":"auto-generated","device":"pos-0042"}
+{ "subject" : "[SWD] disk failure: ws-0107 (Geb\u00e4ude 9) \u2014 \"quoted\"",  "type":"alert", "from":"swd@relay-c.store-9.west.example.com", "extra":{"nested":[1,2]}, "id" : "A-2", "device" : "ws-0107" }
+{"type":"alert","v":1,"id":"A-3","device":"pos-0043","from":"SWD@RELAY-B.EAST.EXAMPLE.COM","subject":"[SWD] Report: install failure on pos-0043","auto_submitted":"auto-generated"}
+{"type":"alert","v":1,"id":"A-4","device":"relay-d","node":"relay-a","domain":"east.example.com","subject":"Distribution D-1 failed: Regional relay unreachable"}
 EOF
 
 # One alert per negative case; "want" is the expected reason (in order).
@@ -34,11 +34,13 @@ cat >invalid.jsonl <<'EOF'
 {"type":"alert","v":1,"from":"carol@relay-b.west.example.com","subject":"[SWD] disk failure: ws-0107","auto_submitted":"auto-replied"}
 {"type":"alert","v":1,"from":"swd@relay-z.east.example.com","subject":"[SWD] connection failure: pos-0053"}
 {"type":"alert","v":1,"node":"relay","domain":"east.example.com","subject":"[SWD] x"}
+{"type":"alert","v":1,"id":"A-5","from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure"}
+{"type":"alert","v":1,"device":"pos-0042","from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042","id":""}
 {"type":"ticket","v":1,"id":"T-20261121-0001"}
 this is not JSON
 [1,2,3]
 EOF
-want="domain domain domain domain subject subject subject subject subject subject subject subject subject subject subject node node malformed malformed malformed"
+want="domain domain domain domain subject subject subject subject subject subject subject subject subject subject subject node node incomplete incomplete malformed malformed malformed"
 
 cat valid.jsonl invalid.jsonl >all.jsonl
 swd-validate --domains domains --nodes nodes --rejects rejects.jsonl all.jsonl >out.jsonl 2>err ||
@@ -73,13 +75,15 @@ assert details[5] == "subject starts with 'RE[2] :'", details[5]
 assert details[11] == "out-of-office or automatic reply: subject contains 'Automatic reply'"
 assert details[14] == "Auto-Submitted: auto-replied", details[14]
 assert details[15] == "node 'relay-z' is not in the node list", details[15]
-assert details[17] == "not an alert record (type 'ticket')", details[17]
+assert details[17] == "no device (swd-ticket needs it)", details[17]
+assert details[18] == "no id (swd-ticket needs it)", details[18]
+assert details[19] == "not an alert record (type 'ticket')", details[19]
 PYEOF
 
 # Rejects are appended, so that cron runs add to one file.
 swd-validate --domains domains --nodes nodes --rejects rejects.jsonl invalid.jsonl >/dev/null ||
     true
-assert_eq 40 "$(wc -l <rejects.jsonl)" "rejects after two runs"
+assert_eq 44 "$(wc -l <rejects.jsonl)" "rejects after two runs"
 
 # Exit 1 when there were records and none was valid; 0 on empty input.
 expect_status 1 swd-validate --domains domains --nodes nodes --rejects r2 invalid.jsonl
@@ -91,10 +95,10 @@ printf '\n   \n' | swd-validate --domains domains --nodes nodes >out 2>err ||
 # Without --rejects: one stderr line per reject, named by input and line; -q silences them.
 swd-validate --domains domains --nodes nodes all.jsonl >out.jsonl 2>err || fail "exit $?"
 cmp out.jsonl valid.jsonl || fail "output differs without --rejects"
-assert_eq 20 "$(wc -l <err)" "stderr lines"
+assert_eq 22 "$(wc -l <err)" "stderr lines"
 assert_contains err "swd-validate: all.jsonl:9: subject: subject starts with 'Re:'"
 assert_contains err "swd-validate: all.jsonl:5: domain: domain 'partner.example.net' is not"
-assert_contains err "swd-validate: all.jsonl:23: malformed: "
+assert_contains err "swd-validate: all.jsonl:25: malformed: "
 swd-validate -q --domains domains --nodes nodes all.jsonl >/dev/null 2>err || fail "-q: exit $?"
 [[ ! -s err ]] || fail "-q did not silence rejects: $(cat err)"
 
@@ -102,7 +106,7 @@ swd-validate -q --domains domains --nodes nodes all.jsonl >/dev/null 2>err || fa
 swd-validate -v --domains domains --nodes nodes --rejects r4 all.jsonl >/dev/null 2>err ||
     fail "-v: exit $?"
 assert_contains err \
-    "swd-validate: 24 records: 4 valid, 20 rejected (domain 4, subject 11, node 2, malformed 3)"
+    "swd-validate: 26 records: 4 valid, 22 rejected (domain 4, subject 11, node 2, incomplete 2, malformed 3)"
 
 # stdin, and several inputs in turn.
 swd-validate --domains domains --nodes nodes --rejects r5 <all.jsonl >out.jsonl || fail "stdin"

@@ -5,11 +5,11 @@
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
 cat >alerts.jsonl <<'EOF'
-{"type":"alert","v":1,"from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042"}
-{"type":"alert","v":1,"from":"swd@pos-0042.store-9.west.example.com","subject":"[SWD] disk failure: pos-0042"}
-{"type":"alert","v":1,"from":"swd@relay-b.north.example.com","subject":"[SWD] install failure: pos-0050"}
-{"type":"alert","v":1,"from":"ops@relay-a.east.example.com","subject":"Antw: [SWD] connection failure: pos-0042"}
-{"type":"alert","v":1,"from":"ops@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042 (I am on vacation)"}
+{"type":"alert","v":1,"id":"A-1","device":"pos-0001","from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042"}
+{"type":"alert","v":1,"id":"A-2","device":"pos-0002","from":"swd@pos-0042.store-9.west.example.com","subject":"[SWD] disk failure: pos-0042"}
+{"type":"alert","v":1,"id":"A-3","device":"pos-0003","from":"swd@relay-b.north.example.com","subject":"[SWD] install failure: pos-0050"}
+{"type":"alert","v":1,"id":"A-4","device":"pos-0004","from":"ops@relay-a.east.example.com","subject":"Antw: [SWD] connection failure: pos-0042"}
+{"type":"alert","v":1,"id":"A-5","device":"pos-0005","from":"ops@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042 (I am on vacation)"}
 EOF
 # passed OUT — the line numbers of alerts.jsonl whose exact line is in OUT.
 passed() {

@@ -7,7 +7,7 @@
 
 printf '%s\n' example.com >domains
 printf '%s\n' relay-a >nodes
-ok='{"type":"alert","v":1,"from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042"}'
+ok='{"type":"alert","v":1,"id":"A-6","device":"pos-0006","from":"swd@relay-a.east.example.com","subject":"[SWD] connection failure: pos-0042"}'
 v() { swd-validate --domains domains --nodes nodes "$@"; }
 
 # Every kind of junk, each on its own line, between two valid alerts.
@@ -17,21 +17,21 @@ ok = sys.argv[1].encode()
 lines = [
     ok,
     b"\x00\x01\x02\xff\xfe binary junk \x1b[31m",
-    b'{"type":"alert","subject":"bad \xff\xfe utf-8","from":"swd@relay-a.east.example.com"}',
-    b'{"type":"alert","subject":"nul \\u0000 and ctl \\u001b[2J","from":"swd@relay-a.x.example.com"}',
-    b'{"type":"alert","from":"swd@relay-a.east.example.com"',          # truncated object
+    b'{"type":"alert","id":"A-7","device":"pos-0007","subject":"bad \xff\xfe utf-8","from":"swd@relay-a.east.example.com"}',
+    b'{"type":"alert","id":"A-8","device":"pos-0008","subject":"nul \\u0000 and ctl \\u001b[2J","from":"swd@relay-a.x.example.com"}',
+    b'{"type":"alert","id":"A-9","device":"pos-0009","from":"swd@relay-a.east.example.com"',          # truncated object
     b"[" * 5000 + b"]" * 5000,                                          # too deep
-    b'{"type":"alert","subject":"' + b"x" * 1000000 + b'","from":"swd@relay-a.east.example.com"}',
-    b'{"type":"alert","subject":"Re: ' + b"y" * 300000 + b'","from":"swd@relay-a.east.example.com"}',
+    b'{"type":"alert","id":"A-10","device":"pos-0010","subject":"' + b"x" * 1000000 + b'","from":"swd@relay-a.east.example.com"}',
+    b'{"type":"alert","id":"A-11","device":"pos-0011","subject":"Re: ' + b"y" * 300000 + b'","from":"swd@relay-a.east.example.com"}',
     b"z" * 2000000,                                                     # a huge non-JSON line
-    b'{"type":"alert","from":"swd@' + b"a." * 100000 + b'example.org","subject":"x"}',
+    b'{"type":"alert","id":"A-12","device":"pos-0012","from":"swd@' + b"a." * 100000 + b'example.org","subject":"x"}',
     b'"just a string"',
     b"null",
-    b'{"type":"alert","from":"swd@relay-a.east.example.com","subject":"$(touch pwned) `touch pwned`; rm -rf / | tee x"}',
+    b'{"type":"alert","id":"A-13","device":"pos-0013","from":"swd@relay-a.east.example.com","subject":"$(touch pwned) `touch pwned`; rm -rf / | tee x"}',
     b'{"type":null,"from":"swd@relay-a.east.example.com"}',
-    b'{"type":"alert","from":["swd@relay-a.east.example.com"],"subject":"x"}',
-    b'{"type":"alert","from":"@","subject":"x"}',
-    b'{"type":"alert","from":"swd@relay-a.east.example.com","subject":"x"} trailing',
+    b'{"type":"alert","id":"A-14","device":"pos-0014","from":["swd@relay-a.east.example.com"],"subject":"x"}',
+    b'{"type":"alert","id":"A-15","device":"pos-0015","from":"@","subject":"x"}',
+    b'{"type":"alert","id":"A-16","device":"pos-0016","from":"swd@relay-a.east.example.com","subject":"x"} trailing',
     ok,
 ]
 sys.stdout.buffer.write(b"\n".join(lines) + b"\n")

@@ -9,13 +9,13 @@ printf 'example.com\n' >domains
 printf 'relay-a\n' >nodes
 name=$'odd\nname.jsonl'
 cat >"$name" <<'EOF'
-{"type":"alert","v":1,"from":"swd@relay-a.east.example.com","subject":"[SWD] disk failure: pos-1"}
-{"type":"alert","v":1,"from":"swd@relay-a.evil\nexample.net","subject":"[SWD] disk failure: pos-2"}
-{"type":"alert","v":1,"from":"swd@relay-a.east.example.com","subject":"RE: [SWD] disk\n\u001b[2J"}
-{"type":"alert","v":1,"from":"swd@relay-b\u001b.east.example.com","subject":"[SWD] disk failure: pos-3"}
+{"type":"alert","v":1,"id":"A-17","device":"pos-0017","from":"swd@relay-a.east.example.com","subject":"[SWD] disk failure: pos-1"}
+{"type":"alert","v":1,"id":"A-18","device":"pos-0018","from":"swd@relay-a.evil\nexample.net","subject":"[SWD] disk failure: pos-2"}
+{"type":"alert","v":1,"id":"A-19","device":"pos-0019","from":"swd@relay-a.east.example.com","subject":"RE: [SWD] disk\n\u001b[2J"}
+{"type":"alert","v":1,"id":"A-20","device":"pos-0020","from":"swd@relay-b\u001b.east.example.com","subject":"[SWD] disk failure: pos-3"}
 not json
 {"type":"ticket","v":1}
-{"type":"alert","v":1,"from":"swd@relay-a.east.example.com","subject":"[SWD] disk failure: pos-4"}
+{"type":"alert","v":1,"id":"A-21","device":"pos-0021","from":"swd@relay-a.east.example.com","subject":"[SWD] disk failure: pos-4"}
 EOF
 
 expect_status 0 swd-validate --domains domains --nodes nodes "$name" >out.jsonl 2>err.txt

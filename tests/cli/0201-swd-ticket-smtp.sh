@@ -13,8 +13,12 @@ assert_eq 8 "$(wc -l <tickets.jsonl)" "tickets"
 attempts() { swd-ticket list | json_get /dev/stdin 'sorted(set(t["attempts"] for t in r))'; }
 statuses() { swd-ticket list | json_get /dev/stdin 'sorted(set(t["status"] for t in r))'; }
 
-# Server down: the first attempt fails, the next is due 30 s after it.
-expect_status 5 swd-ticket --now $T0 send
+# Server down: the first attempt fails, the next is due 30 s after it; without -v, one line
+# says so (cron mails it).
+expect_status 5 swd-ticket --now $T0 send 2>down.err
+assert_eq 1 "$(wc -l <down.err)" "lines on stderr with the server down: $(cat down.err)"
+assert_contains down.err "swd-ticket: 8 mails not delivered: smtp://127.0.0.1:$SMTP_PORT"
+assert_contains down.err "; next attempt at 2026-11-22T00:00:30Z (swd-ticket send)"
 assert_eq "[1]" "$(attempts)" "attempts after the first send"
 assert_eq "['queued']" "$(statuses)"
 assert_contains <(swd-ticket list) '"last_error":"smtp://127.0.0.1:'

@@ -42,7 +42,7 @@ assert_contains mta.msg "Job ticket T-20261122-0001"
 
 # The cron file: job lines have five time fields, a user, and the pipeline.
 cron=$SRC/examples/cron/swd
-grep -qE '^\* \* \* \* \* +swd +swd-ingest /var/mail/swd \| swd-validate .*\| swd-ticket .*&& swd-ticket send$' "$cron" ||
+grep -qE '^\* \* \* \* \* +swd +swd-ingest /var/mail/swd \| swd-validate .*\| swd-ticket .*; swd-ticket send$' "$cron" ||
     fail "cron file lacks the pipeline"
 while read -r m h dom mon dow user cmd; do
     [[ $user == swd && -n $cmd ]] || fail "cron line: $m $h $dom $mon $dow $user $cmd"
