@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "libcore/alert/devices.hpp"
@@ -49,12 +50,16 @@ Rules load_rules(const Options& opt, const Config& config, const std::string& st
 
     if (domains_file.empty() || nodes_file.empty()) {
         const auto path = state_path(state_flag, config);
-        State state(path, {&devices::schema()});
-        if (nodes_file.empty()) {
-            for (auto& d : devices::list(state.db()))
-                rules.nodes.push_back(std::move(d.name));
+        // No state file is an empty inventory: the error below says how to give the lists.
+        std::error_code absent;
+        if (std::filesystem::exists(path, absent)) {
+            State state(path, {&devices::schema()}, Access::read);
+            if (nodes_file.empty()) {
+                for (auto& d : devices::list(state.db()))
+                    rules.nodes.push_back(std::move(d.name));
+            }
+            if (domains_file.empty()) rules.domains = devices::domains(state.db());
         }
-        if (domains_file.empty()) rules.domains = devices::domains(state.db());
         const auto missing = [&](std::string_view what, std::string_view flag) {
             return Error(Exit::config, "no " + std::string(what) + " list: give " +
                                            std::string(flag) + " FILE, set [validate] " +

@@ -14,6 +14,7 @@
 #include "libcore/base/error.hpp"
 #include "libcore/base/format.hpp"
 #include "libcore/base/signals.hpp"
+#include "libcore/base/state.hpp"
 
 namespace swd {
 
@@ -108,6 +109,9 @@ class CommandTable {
         std::function<void(CLI::App&)> options = {};
         /// Empty for a group that only holds commands ("targets").
         std::function<Exit(Ctx&)> action = {};
+        /// Access::read for a command that only reads the state file: it opens the file
+        /// read-only, so that anyone who can read it can run the command.
+        Access access = Access::write;
     };
 
     CommandTable(Tool& tool, std::vector<Row> rows, const std::string& fallback = "")
@@ -118,6 +122,12 @@ class CommandTable {
         const auto apps = tool_.add_commands(names, fallback);
         for (std::size_t i = 0; i < rows_.size(); ++i)
             if (rows_[i].options) rows_[i].options(*apps[i]);
+    }
+
+    /// What the command given does with the state file.
+    Access access() const {
+        const auto i = tool_.command();
+        return i ? rows_[*i].access : Access::write;
     }
 
     /// Runs the action of the command given.

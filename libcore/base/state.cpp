@@ -120,9 +120,47 @@ void create_file(const fs::path& file) {
 /// allocation: about a tenth of swd-ticket process's time went to those locks.
 constexpr int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
+/// Keeps the -wal and -shm files when the last connection closes (SQLite deletes them
+/// otherwise): a reader without write access to the directory cannot create them, and needs
+/// them to see what is still only in the WAL.
+void keep_wal_files(SQLite::Database& db) {
+    int keep = 1;
+    sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+}
+
 void configure_sqlite() {
     // Takes effect only before SQLite's first use in the process; later calls change nothing.
     [[maybe_unused]] static const int once = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/// Whether the file carries swd's application_id; throws when it is another program's
+/// database. A file without one is swd's when it has swd's schema table (written before swd set
+/// the id) or no table at all (new).
+bool marked_ours(SQLite::Database& db, const fs::path& path) {
+    const auto id = db.execAndGet("PRAGMA application_id").getInt64();
+    if (id == application_id) return true;
+    if (id != 0) {
+        throw state_error(path, "not an swd state file (SQLite application_id " +
+                                    std::to_string(id) + "); check --state and $SWD_STATE");
+    }
+    if (db.tableExists("swd_schema")) return false;
+    SQLite::Statement tables(db,
+                             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT "
+                             "LIKE 'sqlite%' ORDER BY name LIMIT 4");
+    std::string names;
+    int count = 0;
+    while (tables.executeStep()) {
+        if (++count == 4) {
+            names += ", ...";
+            break;
+        }
+        names += (names.empty() ? "" : ", ") + tables.getColumn(0).getString();
+    }
+    if (count > 0) {
+        throw state_error(path, "not an swd state file (it holds another program's tables: " +
+                                    names + "); check --state and $SWD_STATE");
+    }
+    return false;
 }
 
 SQLite::Database open_database(const fs::path& path) {
@@ -131,6 +169,8 @@ SQLite::Database open_database(const fs::path& path) {
     configure_sqlite();
     try {
         SQLite::Database db(path, open_flags | SQLITE_OPEN_CREATE, busy_timeout_ms);
+        // Before anything changes the file: another program's database is left as it is.
+        retry_busy(path, [&] { marked_ours(db, path); });
         // 16 KiB pages for a new file (an existing one keeps its own): the WAL is written a page
         // per system call, and bulk work (swd-ticket's alerts) makes a quarter of the calls.
         db.exec("PRAGMA page_size = 16384");
@@ -145,7 +185,55 @@ SQLite::Database open_database(const fs::path& path) {
         });
         db.exec("PRAGMA foreign_keys = ON");
         db.exec("PRAGMA synchronous = NORMAL");
+        keep_wal_files(db);
         return db;
+    } catch (const SQLite::Exception& e) {
+        throw state_error(path, e.what());
+    }
+}
+
+/// The state file as a URI naming it, for SQLite's URI parameters.
+std::string file_uri(const fs::path& path) {
+    std::string uri = "file:";
+    for (const char c : fs::absolute(path).lexically_normal().string()) {
+        if (c == '%' || c == '?' || c == '#') {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            uri += '%';
+            uri += hex[static_cast<unsigned char>(c) >> 4];
+            uri += hex[c & 15];
+        } else {
+            uri += c;
+        }
+    }
+    return uri;
+}
+
+/// An existing state file, read-only. Without the right to create the -shm file beside it (or
+/// to read an existing one), SQLite cannot share the WAL index: the file is then read as it is
+/// on disk (immutable), which a reader without write access cannot change anyway.
+SQLite::Database open_read_only(const fs::path& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) {
+            throw state_error(path,
+                              "no such state file (check --state, $SWD_STATE and [state] path; "
+                              "a command that writes creates it)");
+        }
+        throw state_error(path, errno_text(errno));
+    }
+    configure_sqlite();
+    constexpr int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    try {
+        SQLite::Database db(path, flags, busy_timeout_ms);
+        try {
+            db.execAndGet("PRAGMA application_id");
+            return db;
+        } catch (const SQLite::Exception& e) {
+            const int code = e.getErrorCode() & 0xff;
+            if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw;
+        }
+        return SQLite::Database(file_uri(path) + "?immutable=1", flags | SQLITE_OPEN_URI,
+                                busy_timeout_ms);
     } catch (const SQLite::Exception& e) {
         throw state_error(path, e.what());
     }
@@ -200,17 +288,27 @@ fs::path state_path(const std::string& flag, const Config& config) {
         [] { return paths::state_dir() / "state.db"; }, Exit::state);
 }
 
-State::State(const fs::path& path, const std::vector<const Schema*>& schemas)
-    : path_(path), db_(open_database(path)) {
+State::State(const fs::path& path, const std::vector<const Schema*>& schemas, Access access)
+    : path_(path), db_(access == Access::read ? open_read_only(path) : open_database(path)) {
     // Checked outside a write transaction first, so that opening an up-to-date file does not
     // wait for another tool's long write.
-    bool current = false;
+    bool marked = false, current = false;
     retry_busy(path_, [&] {
+        marked = marked_ours(db_, path_);
         current = db_.tableExists("swd_schema") &&
                   std::none_of(schemas.begin(), schemas.end(),
                                [&](const Schema* s) { return behind(db_, path_, *s); });
     });
-    if (current) return;
+    if (current && (marked || access == Access::read)) return;
+    if (access == Access::read) {
+        if (::access(path_.c_str(), W_OK) != 0 ||
+            ::access(fs::absolute(path_).parent_path().c_str(), W_OK) != 0) {
+            throw state_error(path_,
+                              "its schema is older than this swd's and only a user who may write "
+                              "it can bring it up to date (run a command that writes, once)");
+        }
+        db_ = open_database(path_);
+    }
     write([&](SQLite::Database& db) {
         db.exec(
             "CREATE TABLE IF NOT EXISTS swd_schema("
@@ -221,6 +319,7 @@ State::State(const fs::path& path, const std::vector<const Schema*>& schemas)
         const std::int64_t total =
             db.execAndGet("SELECT coalesce(sum(version), 0) FROM swd_schema").getInt64();
         db.exec("PRAGMA user_version = " + std::to_string(total));
+        db.exec("PRAGMA application_id = " + std::to_string(application_id));
     });
 }
 
@@ -244,6 +343,7 @@ BackgroundCheckpoints::BackgroundCheckpoints(State& state)
               // A connection opens the file (and learns it is in WAL mode) at its first
               // statement.
               db.execAndGet("PRAGMA journal_mode");
+              keep_wal_files(db);
               return db;
           } catch (const SQLite::Exception& e) {
               throw state_error(state.path(), e.what());

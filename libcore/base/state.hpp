@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -30,15 +31,36 @@ std::filesystem::path state_path(const std::string& flag, const Config& config);
 /// Binds `value` to parameter `index` of `q`, or NULL when it is empty (optional text columns).
 void bind_or_null(SQLite::Statement& q, int index, const std::string& value);
 
+/// What a command does with the state file.
+enum class Access {
+    write,  ///< creates the file if needed, brings its schemas up to date, writes
+    read,   ///< only reads: the file must exist; opened read-only when nothing needs migrating
+};
+
+/// `PRAGMA application_id` of an swd state file ("SWD1"), so that `file(1)` and swd tell it
+/// from another program's SQLite database.
+inline constexpr std::int32_t application_id = 0x53574431;
+
 /// An open state file.
 class State {
   public:
-    /// Opens (creating it and its directory if needed, the file with mode 0600) and configures:
-    /// WAL, busy timeout (10 s), foreign keys on, synchronous=NORMAL. Then brings each schema up
-    /// to date in one transaction: per-module versions are kept in the table `swd_schema`, and
-    /// `PRAGMA user_version` holds the sum of all applied steps. Throws Error(Exit::state,
-    /// "state file PATH: why") on any failure, including a file written by a newer swd.
-    State(const std::filesystem::path& path, const std::vector<const Schema*>& schemas);
+    /// Access::write opens (creating it and its directory if needed, the file with mode 0600)
+    /// and configures: WAL (its -wal and -shm files kept between runs, so that readers without
+    /// write access can use them), busy timeout (10 s), foreign keys on, synchronous=NORMAL.
+    /// Then brings each schema up to date in one transaction: per-module versions are kept in
+    /// the table `swd_schema`, and `PRAGMA user_version` holds the sum of all applied steps.
+    ///
+    /// Access::read opens an existing file read-only, so that anyone who can read it can run
+    /// the commands that only read. A reader that can read neither the -shm file nor create it
+    /// reads the file as it is on disk (SQLite's immutable mode: what is still only in the -wal
+    /// is not seen). When a schema needs migrating, the file is opened as for Access::write if
+    /// the user may write it.
+    ///
+    /// Throws Error(Exit::state, "state file PATH: why") on any failure: a missing file
+    /// (Access::read), a SQLite database that is not swd's (its application_id, or tables of
+    /// another program), a file written by a newer swd.
+    State(const std::filesystem::path& path, const std::vector<const Schema*>& schemas,
+          Access access = Access::write);
 
     SQLite::Database& db() { return db_; }
     const std::filesystem::path& path() const { return path_; }

@@ -428,7 +428,7 @@ void add_options(Tool& tool, Options& o) {
                  ->required();
          },
          devices_import},
-        {"devices list", "list the inventory", {}, devices_list},
+        {"devices list", "list the inventory", {}, devices_list, Access::read},
         {"outages", "devices out of service: no tickets for them"},
         {"outages add", "put a device on the outage list",
          [&o](CLI::App& a) {
@@ -445,7 +445,7 @@ void add_options(Tool& tool, Options& o) {
          [&o](CLI::App& a) {
              a.add_option("--device", o.device, "only this device")->type_name("NAME");
          },
-         outages_list},
+         outages_list, Access::read},
         {"outages remove", "remove an outage",
          [&o](CLI::App& a) {
              a.add_option("id", o.id, "outage id (see outages list)")->required();
@@ -466,7 +466,11 @@ void add_options(Tool& tool, Options& o) {
                  ->type_name("DURATION");
          },
          thresholds_set},
-        {"thresholds list", "list thresholds, most specific first", {}, thresholds_list},
+        {"thresholds list",
+         "list thresholds, most specific first",
+         {},
+         thresholds_list,
+         Access::read},
         {"centers", "maintenance centers and their addresses"},
         {"centers add", "add or change a center",
          [&o](CLI::App& a) {
@@ -477,7 +481,7 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("--pager", o.pager, "where its pages go")->type_name("ADDR");
          },
          centers_add},
-        {"centers list", "list centers", {}, centers_list},
+        {"centers list", "list centers", {}, centers_list, Access::read},
         {"buildings", "which center serves which building"},
         {"buildings set", "route a building's tickets",
          [&o](CLI::App& a) {
@@ -489,7 +493,7 @@ void add_options(Tool& tool, Options& o) {
                  ->excludes(center);
          },
          buildings_set},
-        {"buildings list", "list buildings", {}, buildings_list},
+        {"buildings list", "list buildings", {}, buildings_list, Access::read},
         {"paging", "page the center at once for a device's tickets",
          [&o](CLI::App& a) {
              a.add_option("switch", o.on_off, "on or off")
@@ -509,9 +513,10 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("--since", o.since, "created since (7d, or a date)")->type_name("WHEN");
              a.add_option("--device", o.device, "only this device")->type_name("NAME");
          },
-         list},
+         list, Access::read},
         {"show", "show one ticket (T-...) or alert (A-...)",
-         [&o](CLI::App& a) { a.add_option("id", o.id, "ticket or alert id")->required(); }, show},
+         [&o](CLI::App& a) { a.add_option("id", o.id, "ticket or alert id")->required(); }, show,
+         Access::read},
         {"alerts", "list processed alerts and what was done",
          [&o](CLI::App& a) {
              a.add_option("--device", o.device, "only this device")->type_name("NAME");
@@ -520,7 +525,7 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("--since", o.since, "alert time since (7d, or a date)")
                  ->type_name("WHEN");
          },
-         alerts},
+         alerts, Access::read},
         {"report", "alerts and tickets per region, failure, ...",
          [&o](CLI::App& a) {
              a.add_option("--by", o.by, "region, failure, device or center")
@@ -528,7 +533,7 @@ void add_options(Tool& tool, Options& o) {
                  ->check(CLI::IsMember({"region", "failure", "device", "center"}));
              a.add_option("--since", o.since, "since (7d, or a date)")->type_name("WHEN");
          },
-         report},
+         report, Access::read},
         {"failed", "failed distributions, for swd-redist",
          [&o](CLI::App& a) {
              a.add_option("--server", o.server, "only this intermediate server")->type_name("NAME");
@@ -537,7 +542,7 @@ void add_options(Tool& tool, Options& o) {
                  ->type_name("STATUS")
                  ->check(CLI::IsMember({"open", "all"}));
          },
-         failed},
+         failed, Access::read},
         {"resolve", "apply resolved records from swd-redist",
          [&o](CLI::App& a) {
              a.add_option("files", o.inputs, "JSONL; other record types are ignored")
@@ -556,7 +561,7 @@ Exit run(Tool& tool, const Options& opt) {
     if (opt.no_diagnostics) settings.diagnostics = false;
     const TimePoint now = opt.now.empty() ? timeutil::now() : parse_time("--now", opt.now);
     Env env{tool, opt, std::move(settings), now,
-            State(state_path(tool.common().state, config), schemas())};
+            State(state_path(tool.common().state, config), schemas(), table()->access())};
     return table()->run(env);
 }
 

@@ -73,8 +73,12 @@ assert_contains err "swd-validate: no domain list: give --domains FILE, set [val
 expect_status 3 swd-validate --domains "$SRC/examples/mail/domains.txt" alerts.jsonl 2>err
 assert_contains err "swd-validate: no node list: give --nodes FILE, set [validate] nodes"
 
+# No state file is an empty inventory: the same error, and no state file made.
+[[ ! -e "$SWD_STATE" ]] || fail "swd-validate made a state file"
+
 # The device inventory in the state file: device names are the nodes, their domains the domains.
-[[ -f "$SWD_STATE" ]] || fail "no state file"
+printf 'name,address,domain,region,building,room,paging\n' >no-devices.csv
+swd-ticket devices import no-devices.csv 2>/dev/null
 $PY - "$SWD_STATE" <<'PYEOF' || fail "cannot add devices"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

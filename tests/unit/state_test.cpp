@@ -217,7 +217,9 @@ TEST_CASE("State makes new files with 16 KiB pages and leaves an existing file's
     const fs::path old = tmp.path() / "old.db";
     {
         SQLite::Database db(old, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        db.exec("PRAGMA page_size = 4096; CREATE TABLE t(x)");
+        db.exec(
+            "PRAGMA page_size = 4096; CREATE TABLE swd_schema(module TEXT PRIMARY KEY, "
+            "version INTEGER NOT NULL); CREATE TABLE t(x)");
     }
     State state(old, {});
     CHECK(int_of(state, "PRAGMA page_size") == 4096);
@@ -565,4 +567,51 @@ TEST_CASE("BackgroundCheckpoints copies what was committed into the file, on its
     CHECK(fs::file_size(path) > before + 800 * 1024);
     State other(path, {&items});
     CHECK(int_of(other, "SELECT count(*) FROM items") == 4000);
+}
+
+TEST_CASE("Access::read needs an existing file, creates nothing and writes nothing", "[state]") {
+    TempDir tmp;
+    const fs::path missing = tmp.path() / "no" / "state.db";
+    const Error e = caught_error([&] { State state(missing, {&items}, swd::Access::read); });
+    CHECK(e.code() == Exit::state);
+    CHECK_THAT(e.what(), Catch::StartsWith(prefix_of(missing) + "no such state file"));
+    CHECK_FALSE(fs::exists(missing.parent_path()));
+
+    const fs::path path = tmp.path() / "state.db";
+    State(path, {&items}).write([](SQLite::Database& db) {
+        db.exec("INSERT INTO items VALUES('a')");
+    });
+    State reader(path, {&items}, swd::Access::read);
+    CHECK(reader.db().execAndGet("SELECT name FROM items").getString() == "a");
+    CHECK_THROWS_AS(reader.db().exec("INSERT INTO items VALUES('b')"), SQLite::Exception);
+    CHECK(reader.db().execAndGet("PRAGMA application_id").getInt() == swd::application_id);
+}
+
+TEST_CASE("Access::read brings an older schema up to date when the user may write the file",
+          "[state]") {
+    TempDir tmp;
+    const fs::path path = tmp.path() / "state.db";
+    State(path, {&alpha_v2});
+    State reader(path, {&alpha_v3}, swd::Access::read);
+    CHECK(reader.db().execAndGet("SELECT count(*) FROM a").getInt() == 3);
+}
+
+TEST_CASE("another program's SQLite database is refused and left as it was", "[state]") {
+    TempDir tmp;
+    const fs::path path = tmp.path() / "other.db";
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE notes(x); CREATE TABLE tags(y)");
+    }
+    for (const auto access : {swd::Access::write, swd::Access::read}) {
+        const Error e = caught_error([&] { State state(path, {&items}, access); });
+        CHECK(e.code() == Exit::state);
+        CHECK(std::string(e.what()) ==
+              prefix_of(path) +
+                  "not an swd state file (it holds another program's tables: notes, tags); "
+                  "check --state and $SWD_STATE");
+    }
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "delete");
+    CHECK_FALSE(db.tableExists("swd_schema"));
 }

@@ -41,8 +41,8 @@ std::optional<swd::validate::Reject> check(Validator& v, const std::string& json
 
 std::string alert(const std::string& from, const std::string& subject,
                   const std::string& extra = "") {
-    return R"({"type":"alert","v":1,"from":")" + from + R"(","subject":")" + subject + "\"" +
-           extra + "}";
+    return R"({"type":"alert","v":1,"id":"A-1","device":"pos-0042","from":")" + from +
+           R"(","subject":")" + subject + "\"" + extra + "}";
 }
 
 }  // namespace
@@ -249,7 +249,20 @@ TEST_CASE("check: the seed's order, and the sender from the fields or the addres
     CHECK(r->detail == "no sender node");
 
     // A missing subject is no sign of a reply.
-    CHECK_FALSE(check(v, R"({"type":"alert","node":"relay-a","domain":"east.example.com"})"));
+    CHECK_FALSE(check(v, R"({"type":"alert","id":"A-1","device":"d","node":"relay-a",)"
+                         R"("domain":"east.example.com"})"));
+
+    // Last, what swd-ticket needs to count the alert.
+    r = check(v, R"({"type":"alert","id":"A-1","node":"relay-a","domain":"east.example.com"})");
+    REQUIRE(r);
+    CHECK(r->reason == Reason::incomplete);
+    CHECK(r->detail == "no device (swd-ticket needs it)");
+    r = check(v, R"({"type":"alert","id":"","device":"d","node":"relay-a",)"
+                 R"("domain":"east.example.com"})");
+    REQUIRE(r);
+    CHECK(r->reason == Reason::incomplete);
+    CHECK(r->detail == "no id (swd-ticket needs it)");
+    CHECK(swd::validate::reason_name(Reason::incomplete) == "incomplete");
 }
 
 TEST_CASE("check: records that are not alerts are malformed", "[validate]") {
