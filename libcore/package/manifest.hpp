@@ -1,6 +1,5 @@
-// Packages (DESIGN §7, seed 003's SOFTPKG): a directory, or a .tar/.tar.gz of one, holding
-// swd-package.xml and its payload; reading and checking manifests, unpacking tarballs, verifying
-// payload checksums, and the package store of an intermediate server.
+// Package manifests (DESIGN §7, seed 003's SOFTPKG): swd-package.xml read and checked, and a
+// package directory opened with its manifest and its payload checksums verified.
 #pragma once
 
 #include <sys/types.h>
@@ -102,37 +101,5 @@ Package open(const std::filesystem::path& dir);
 /// Checks that every payload file exists below the package directory (no link on the way) and
 /// matches its sha256. Throws Error(Exit::usage, "PACKAGE: FILE: sha256 mismatch (...)").
 void verify(const Package& pkg);
-
-/// Unpacks a tar (ustar/GNU/pax; plain or gzip) into the existing empty directory `dest`.
-/// Only regular files and directories are accepted; a link, device or FIFO entry, an absolute
-/// or ".." name, a duplicate, or a truncated archive is an error:
-/// Error(Exit::usage, "TARBALL: why").
-void unpack(const std::filesystem::path& tarball, const std::filesystem::path& dest);
-
-/// The package store: one verified directory per package id below `store`.
-class Store {
-  public:
-    explicit Store(std::filesystem::path dir) : dir_(std::move(dir)) {}
-    const std::filesystem::path& dir() const { return dir_; }
-
-    /// Adds the package at `source` (directory or tarball): unpacks or copies it into a
-    /// temporary directory inside the store, verifies every payload checksum, then renames it
-    /// to STORE/<id>. Adding the same package again (same manifest) is fine; another package
-    /// with the same id is an error. Symbolic links and special files in a source directory
-    /// are refused. Returns the stored package.
-    Package add(const std::filesystem::path& source);
-
-    /// The stored package with this id, or nullopt.
-    std::optional<Package> find(std::string_view id) const;
-
-    /// Every stored package, by id.
-    std::vector<Package> list() const;
-
-    /// Removes a package; false when it is not in the store.
-    bool remove(std::string_view id);
-
-  private:
-    std::filesystem::path dir_;
-};
 
 }  // namespace swd::package

@@ -18,6 +18,7 @@
 #include "libcore/mail/outbox.hpp"
 #include "libcore/package/installer.hpp"
 #include "libcore/package/manifest.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/run.hpp"

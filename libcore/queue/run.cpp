@@ -16,7 +16,7 @@
 #include "libcore/base/format.hpp"
 #include "libcore/base/signals.hpp"
 #include "libcore/mail/outbox.hpp"
-#include "libcore/package/manifest.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/transport.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "libcore/package/installer.hpp"
-#include "libcore/package/manifest.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/db.hpp"
 
 namespace swd::queue {

@@ -21,6 +21,7 @@
 #include "libcore/base/text.hpp"
 #include "libcore/base/time.hpp"
 #include "libcore/package/manifest.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/distlog.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/settings.hpp"

@@ -9,8 +9,6 @@ namespace {
 
 using swd::test::error_of;
 
-using swd::test::Payload;
-using swd::test::TarEntry;
 using swd::test::TempDir;
 namespace package = swd::package;
 
@@ -131,96 +129,4 @@ TEST_CASE("a package directory verifies its payload checksums", "[package]") {
     CHECK_NOTHROW(package::verify(pkg));
     swd::test::write_file(dir / "payload/a.txt", "tampered\n");
     CHECK_THAT(error_of([&] { package::verify(pkg); }), Catch::Contains("sha256 mismatch"));
-}
-
-TEST_CASE("tarballs unpack regular files and directories only", "[package]") {
-    TempDir tmp;
-    const auto good = tmp.path() / "good.tar.gz";
-    swd::test::write_gzip(good,
-                          swd::test::tar_bytes({{"pkg/", "", '5', "", 0755},
-                                                {"pkg/a.txt", "alpha\n", '0', "", 0644},
-                                                {"pkg/run.sh", "#!/bin/sh\n", '0', "", 0755}}));
-    const auto out = tmp.path() / "out";
-    std::filesystem::create_directory(out);
-    package::unpack(good, out);
-    CHECK(swd::test::read_file(out / "pkg/a.txt") == "alpha\n");
-    CHECK(swd::test::mode_of(out / "pkg/run.sh") == 0755);
-
-    const auto refused = [&](const std::vector<TarEntry>& entries, bool end = true,
-                             bool gz = false) {
-        static int n = 0;
-        const auto t = tmp.path() / ("bad" + std::to_string(++n) + ".tar");
-        const auto bytes = swd::test::tar_bytes(entries, end);
-        if (gz)
-            swd::test::write_gzip(t, bytes);
-        else
-            swd::test::write_file(t, bytes);
-        const auto dest = tmp.path() / ("dest" + std::to_string(n));
-        std::filesystem::create_directory(dest);
-        return error_of([&] { package::unpack(t, dest); });
-    };
-    CHECK_THAT(refused({{"link", "", '2', "/etc/passwd"}}), Catch::Contains("symbolic link"));
-    CHECK_THAT(refused({{"hard", "", '1', "x"}}), Catch::Contains("hard link"));
-    CHECK_THAT(refused({{"fifo", "", '6'}}), Catch::Contains("FIFO"));
-    CHECK_THAT(refused({{"../../etc/passwd", "x"}}), Catch::Contains("'..' would leave the root"));
-    CHECK_THAT(refused({{"/etc/passwd", "x"}}), Catch::Contains("absolute"));
-    CHECK_THAT(refused({{"a", "1"}, {"a", "2"}}), Catch::Contains("duplicate entry"));
-    CHECK_THAT(refused({{"a", "1"}}, false), Catch::Contains("no end-of-archive marker"));
-
-    // Cut short inside a file's data, plain and gzip'd.
-    auto bytes = swd::test::tar_bytes({{"big", std::string(5000, 'x')}});
-    swd::test::write_file(tmp.path() / "cut.tar", bytes.substr(0, 1500));
-    std::filesystem::create_directory(tmp.path() / "cutdest");
-    CHECK_THAT(error_of([&] { package::unpack(tmp.path() / "cut.tar", tmp.path() / "cutdest"); }),
-               Catch::Contains("truncated tarball"));
-    swd::test::write_gzip(tmp.path() / "full.tar.gz", bytes);
-    const auto gz = swd::test::read_file(tmp.path() / "full.tar.gz");
-    swd::test::write_file(tmp.path() / "cut.tar.gz", gz.substr(0, gz.size() / 2));
-    std::filesystem::create_directory(tmp.path() / "cutgz");
-    CHECK_THAT(error_of([&] { package::unpack(tmp.path() / "cut.tar.gz", tmp.path() / "cutgz"); }),
-               Catch::Contains("truncated"));
-}
-
-TEST_CASE("the package store takes directories and tarballs, verified", "[package]") {
-    TempDir tmp;
-    package::Store store(tmp.path() / "store");
-    const auto dir = tmp.path() / "src/p-1";
-    swd::test::make_package(dir, "p", "1", {{"payload/a.txt", "opt/a.txt", "alpha\n", "", ""}});
-    const auto added = store.add(dir);
-    CHECK(added.dir == tmp.path() / "store/p-1");
-    CHECK(store.find("p-1"));
-    CHECK_FALSE(store.find("p-2"));
-    CHECK_FALSE(store.find("../p-1"));
-    CHECK_NOTHROW(store.add(dir));  // the same package again
-
-    // A tarball of another package, with its directory on top.
-    const auto manifest = swd::test::read_file(dir / "swd-package.xml");
-    std::string q_manifest = manifest;
-    q_manifest.replace(q_manifest.find("NAME=\"p\""), 8, "NAME=\"q\"");
-    swd::test::write_gzip(tmp.path() / "q-1.tar.gz",
-                          swd::test::tar_bytes({{"q-1/swd-package.xml", q_manifest},
-                                                {"q-1/payload/a.txt", "alpha\n"}}));
-    CHECK(store.add(tmp.path() / "q-1.tar.gz").manifest.id() == "q-1");
-    CHECK(store.list().size() == 2);
-
-    // Same id, other manifest: refused. Bad checksum: refused, nothing left behind.
-    swd::test::make_package(tmp.path() / "other", "p", "1",
-                            {{"payload/a.txt", "opt/b.txt", "alpha\n", "", ""}});
-    CHECK_THAT(error_of([&] { store.add(tmp.path() / "other"); }),
-               Catch::Contains("already in the store"));
-    swd::test::make_package(tmp.path() / "bad", "r", "1",
-                            {{"payload/a.txt", "opt/a.txt", "alpha\n", "", ""}});
-    swd::test::write_file(tmp.path() / "bad/payload/a.txt", "changed\n");
-    CHECK_THAT(error_of([&] { store.add(tmp.path() / "bad"); }),
-               Catch::Contains("sha256 mismatch"));
-    std::filesystem::create_symlink("/etc/passwd", tmp.path() / "src/p-1/evil");
-    std::filesystem::remove_all(tmp.path() / "store/p-1");
-    CHECK_THAT(error_of([&] { store.add(dir); }),
-               Catch::Contains("symbolic links are not allowed"));
-    int entries = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tmp.path() / "store"))
-        ++entries;
-    CHECK(entries == 1);  // q-1 only: no temporary directory left
-    CHECK(store.remove("q-1"));
-    CHECK_FALSE(store.remove("q-1"));
 }
