@@ -621,12 +621,7 @@ Exit do_targets_remove(Env& env) {
         std::string problem;
         env.st().write([&](SQLite::Database& db) {
             problem.clear();
-            SQLite::Statement q(db,
-                                "SELECT count(*) FROM queue_requests WHERE target=? AND queue IN "
-                                "('incoming','active','hold','pull')");
-            q.bind(1, name);
-            q.executeStep();
-            if (const int n = q.getColumn(0).getInt(); n > 0) {
+            if (const int n = unfinished_requests(db, name); n > 0) {
                 problem = std::to_string(n) + " request(s) still queued for it";
                 return;
             }
