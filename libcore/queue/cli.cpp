@@ -20,6 +20,7 @@
 #include "libcore/package/manifest.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
+#include "libcore/queue/operator.hpp"
 #include "libcore/queue/run.hpp"
 #include "libcore/queue/settings.hpp"
 #include "libcore/queue/transport.hpp"
@@ -244,106 +245,31 @@ Exit do_show(Env& env) {
 }
 
 // hold, release, requeue, delete, flush: each id is checked and changed in one transaction.
-Exit do_operator(Env& env, const std::string& verb) {
+Exit do_operator(Env& env, Operation op) {
     std::vector<std::string> ids = env.opt.args;
-    if (verb != "flush" || !ids.empty() || !::isatty(STDIN_FILENO)) ids = ids_from(ids);
+    const bool flush = op == Operation::flush;
+    if (!flush || !ids.empty() || !::isatty(STDIN_FILENO)) ids = ids_from(ids);
     // flush without ids: every waiting request (like postqueue -f).
-    if (verb == "flush" && ids.empty()) {
-        for (const auto* q : {"hold", "pull"})
-            for (const auto& r : list_requests(env.st().db(), q))
-                if (!r.held) ids.push_back(r.id);
-    }
+    if (flush && ids.empty()) ids = waiting_requests(env.st().db());
     RecordOutput out(env.tool.format());
     bool partial = false;
     const auto now = timeutil::now();
     const auto ts = timeutil::format_rfc3339(now);
     for (const auto& id : ids) {
-        std::string problem;
-        std::optional<Request> changed;
-        const auto apply = [&](SQLite::Database& db) {
-            problem.clear();
-            changed.reset();
-            auto r = find_request(db, id);
-            if (!r) {
-                problem = "no such request";
-                return;
-            }
-            if (r->queue == "active") {
-                problem = "active now; wait for it to finish";
-                return;
-            }
-            const auto finished = r->queue == "done" || r->queue == "abort";
-            if (verb == "hold") {
-                if (finished) {
-                    problem = "already finished (" + r->queue + ")";
-                    return;
-                }
-                r->queue = "hold";
-                r->held = true;
-            } else if (verb == "release") {
-                if (!r->held) {
-                    problem = "not held";
-                    return;
-                }
-                r->held = false;
-                if (r->queue == "hold") {
-                    r->queue = "incoming";
-                    r->not_before = ts;
-                }
-            } else if (verb == "requeue") {
-                if (r->queue == "done") r->pos = 0;
-                r->queue = "incoming";
-                r->mode = r->first_mode;
-                r->held = false;
-                r->not_before = ts;
-                r->push_left = r->push_retries;
-                r->pull_left = r->pull_retries;
-            } else if (verb == "flush") {
-                if (r->held || (r->queue != "hold" && r->queue != "pull")) {
-                    problem =
-                        r->held ? "held (release it first)" : "not waiting (" + r->queue + ")";
-                    return;
-                }
-                r->queue = "incoming";
-                r->not_before = ts;
-            }
-            r->updated = ts;
-            if (env.dry()) {
-                changed = r;
-                return;
-            }
-            if (verb == "delete")
-                delete_request(db, id);
+        Request changed;
+        try {
+            if (env.dry())
+                changed = operate(env.st().db(), op, id, ts, true);
             else
-                update_request(db, *r);
-            Event e;
-            e.cls = "SWD_Operator";
-            e.severity = harmless;
-            e.request = r->id;
-            e.dist = r->dist;
-            e.target = r->target;
-            e.message = verb + " by operator";
-            e.time = ts;
-            add_event(db, e);
-            changed = r;
-        };
-        if (env.dry())
-            apply(env.st().db());
-        else
-            env.st().write(apply);
-        if (!problem.empty()) {
-            spdlog::warn("{}: {}: {}", verb, id, problem);
+                env.st().write([&](SQLite::Database& db) { changed = operate(db, op, id, ts); });
+        } catch (const Error& e) {
+            if (e.code() != Exit::negative) throw;
+            spdlog::warn("{}: {}", verb(op), e.what());
             partial = true;
             continue;
         }
-        if (!env.dry())
-            env.dlog().append(now, {{"dist", changed->dist},
-                                    {"event", "operator"},
-                                    {"action", verb},
-                                    {"request", changed->id},
-                                    {"target", changed->target},
-                                    {"queue", verb == "delete" ? "deleted" : changed->queue}});
-        out.write(changed->to_record());
+        if (!env.dry()) env.dlog().append(now, operation_log(op, changed));
+        out.write(changed.to_record());
     }
     out.finish();
     return partial ? Exit::partial : Exit::ok;
@@ -700,11 +626,11 @@ std::unique_ptr<Table>& table() {
     return t;
 }
 
-/// A command whose only words are ids (from stdin when none are given).
-Row ids_row(const char* name, const char* summary, Options& o, std::string verb) {
-    return {name, summary,
+/// An operator's command: its only words are request ids (from stdin when none are given).
+Row ids_row(Operation op, const char* summary, Options& o) {
+    return {std::string(verb(op)), summary,
             [&o](CLI::App& a) { a.add_option("ID", o.args, "request ids (default: from stdin)"); },
-            [verb](Env& env) { return do_operator(env, verb); }};
+            [op](Env& env) { return do_operator(env, op); }};
 }
 
 }  // namespace
@@ -755,12 +681,12 @@ void add_options(Tool& tool, Options& o) {
          do_list},
         {"show", "show a request and its events",
          [&o](CLI::App& a) { a.add_option("ID", o.args, "request id")->required(); }, do_show},
-        ids_row("hold", "hold requests until released", o, "hold"),
-        ids_row("release", "release held requests", o, "release"),
-        ids_row("requeue", "queue requests again now, retries restored", o, "requeue"),
-        ids_row("delete", "delete requests", o, "delete"),
-        ids_row("flush", "retry waiting requests now (default: every hold and pull request)", o,
-                "flush"),
+        ids_row(Operation::hold, "hold requests until released", o),
+        ids_row(Operation::release, "release held requests", o),
+        ids_row(Operation::requeue, "queue requests again now, retries restored", o),
+        ids_row(Operation::remove, "delete requests", o),
+        ids_row(Operation::flush,
+                "retry waiting requests now (default: every hold and pull request)", o),
         {"events", "list events",
          [&o](CLI::App& a) {
              a.add_flag("--open", o.open_only,
