@@ -6,24 +6,18 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <set>
 
-#include "libcore/base/beneath.hpp"
-#include "libcore/base/ids.hpp"
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
-#include "libcore/base/process.hpp"
-#include "libcore/mail/compose.hpp"
 #include "libcore/mail/outbox.hpp"
-#include "libcore/package/installer.hpp"
 #include "libcore/package/manifest.hpp"
+#include "libcore/queue/admin.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/operator.hpp"
 #include "libcore/queue/run.hpp"
 #include "libcore/queue/settings.hpp"
-#include "libcore/queue/transport.hpp"
 
 namespace swd::queue {
 
@@ -61,35 +55,6 @@ std::vector<std::string> ids_from(const std::vector<std::string>& args) {
         out.emplace_back(line.substr(first, last - first + 1));
     }
     return out;
-}
-
-std::string target_record(const Target& t) {
-    jsonl::Record r("target");
-    r.field("name", t.name).field("transport", t.transport);
-    if (!t.probe_cmd.empty()) r.field("probe_cmd", t.probe_cmd);
-    if (!t.install_cmd.empty()) r.field("install_cmd", t.install_cmd);
-    for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"address", &t.address},
-                               {"mac", &t.mac},
-                               {"location", &t.location},
-                               {"region", &t.region}})
-        if (!v->empty()) r.field(k, *v);
-    r.field("added", t.added);
-    return r.finish();
-}
-
-std::string package_record(const package::Package& p) {
-    jsonl::Record r("package");
-    const auto& m = p.manifest;
-    r.field("id", m.id()).field("name", m.name).field("version", m.version);
-    if (!m.title.empty()) r.field("title", m.title);
-    r.field("files", static_cast<std::int64_t>(m.files.size()));
-    std::vector<std::string> deps;
-    for (const auto& d : m.dependencies)
-        deps.push_back((d.kind == package::Dependency::Kind::asset ? "asset:" : "install:") +
-                       d.id());
-    r.field("dependencies", deps);
-    r.field("path", p.dir.string()).field("manifest_sha256", p.manifest_sha256);
-    return r.finish();
 }
 
 struct Env {
@@ -424,74 +389,14 @@ Exit do_alerts_retry(Env& env) {
 Exit do_undo(Env& env) {
     const auto& name = env.opt.undo_target;
     const auto& id = env.opt.undo_package;
-    package::check_name("package", id);
-    const auto target = find_target(env.st().db(), name);
-    if (!target) throw Error(Exit::usage, "undo: no target " + name);
     const auto now = timeutil::now();
-    const auto ts = timeutil::format_rfc3339(now);
+    const auto u = undo_install(env.st(), env.dlog(), name, id, now, env.dry());
     RecordOutput out(env.tool.format());
-    const auto record = [&](const std::string& result, const std::string& install_id,
-                            const std::string& detail) {
-        jsonl::Record r("undo");
-        r.field("target", name).field("package", id).field("result", result);
-        if (!install_id.empty()) r.field("install_id", install_id);
-        r.field("detail", detail).field("time", ts);
-        out.write(r.finish());
-        out.finish();
-    };
-    if (env.dry()) {
-        if (target->transport.rfind("local:", 0) != 0)
-            throw Error(Exit::usage, "undo: " + name + " is an " + target->transport +
-                                         " target: only local: targets are undone by swd's "
-                                         "installer");
-        const auto rec = installer::find(target->transport.substr(6), id);
-        if (!rec) {
-            record("not_installed", "", "not installed");
-            return Exit::negative;
-        }
-        record("would_undo", rec->install_id, "would be undone");
-        return Exit::ok;
-    }
-    // Which distribution the install belonged to, when its record names the request.
-    std::string dist;
-    if (target->transport.rfind("local:", 0) == 0) {
-        try {
-            if (const auto rec = installer::find(target->transport.substr(6), id))
-                if (const auto r = find_request(env.st().db(), rec->by)) dist = r->dist;
-        } catch (const Error&) {
-            // The undo below says what is wrong with the root.
-        }
-    }
-    const auto outcome = undo(*target, id);
-    const bool done = outcome.status == installer::Outcome::Status::undone;
-    const bool absent = outcome.status == installer::Outcome::Status::not_installed;
-    const std::string result = done ? "undone" : absent ? "not_installed" : "failed";
-    if (!absent) {
-        env.st().write([&](SQLite::Database& db) {
-            Event e;
-            e.cls = done ? "SWD_Undo" : "SWD_Undo_Failed";
-            e.severity = done ? harmless : minor;
-            e.open = !done;
-            e.dist = dist;
-            e.target = name;
-            e.package = id;
-            e.message = done ? id + " undone on " + name
-                             : "undo of " + id + " on " + name + " failed: " + outcome.detail;
-            e.time = ts;
-            add_event(db, e);
-        });
-        distlog::Fields line;
-        if (!dist.empty()) line.emplace_back("dist", dist);
-        line.insert(line.end(),
-                    {{"event", "undo"}, {"target", name}, {"package", id}, {"result", result}});
-        if (!outcome.install_id.empty()) line.emplace_back("install_id", outcome.install_id);
-        if (!done) line.emplace_back("detail", outcome.detail);
-        env.dlog().append(now, line);
-    }
-    record(result, outcome.install_id, outcome.detail);
-    if (absent) return Exit::negative;
-    if (!done) {
-        spdlog::error("undo: {} on {}: {}", id, name, outcome.detail);
+    out.write(undo_record(name, id, u, timeutil::format_rfc3339(now)));
+    out.finish();
+    if (u.result == "not_installed") return Exit::negative;
+    if (u.result == "failed") {
+        spdlog::error("undo: {} on {}: {}", id, name, u.detail);
         return Exit::partial;
     }
     return Exit::ok;
@@ -499,34 +404,22 @@ Exit do_undo(Env& env) {
 
 Exit do_targets_add(Env& env) {
     auto& o = env.opt;
-    RecordOutput out(env.tool.format());
-    const auto ts = timeutil::format_rfc3339(timeutil::now());
-    std::vector<Target> targets;
-    for (const auto& name : o.names) {
-        package::check_name("target", name);
-        Target t;
-        t.name = name;
-        t.transport = o.transport;
-        // "local:/srv/endpoints/{target}" names one directory per target.
-        if (const auto p = t.transport.find("{target}");
-            p != std::string::npos && t.transport.starts_with("local:"))
-            t.transport.replace(p, 8, name);
-        t.probe_cmd = o.probe_cmd;
-        t.install_cmd = o.install_cmd;
-        t.address = o.address;
-        t.mac = o.mac;
-        t.location = o.location;
-        t.region = o.region;
-        t.added = ts;
-        check_transport(t);
-        targets.push_back(std::move(t));
-    }
+    Target proto;
+    proto.transport = o.transport;
+    proto.probe_cmd = o.probe_cmd;
+    proto.install_cmd = o.install_cmd;
+    proto.address = o.address;
+    proto.mac = o.mac;
+    proto.location = o.location;
+    proto.region = o.region;
+    const auto targets = new_targets(o.names, proto, timeutil::format_rfc3339(timeutil::now()));
     if (!env.dry()) {
         env.st().write([&](SQLite::Database& db) {
             for (const auto& t : targets)
                 upsert_target(db, t);
         });
     }
+    RecordOutput out(env.tool.format());
     for (const auto& t : targets)
         out.write(target_record(t));
     out.finish();
@@ -544,18 +437,11 @@ Exit do_targets_list(Env& env) {
 Exit do_targets_remove(Env& env) {
     bool partial = false;
     for (const auto& name : env.opt.names) {
-        std::string problem;
-        env.st().write([&](SQLite::Database& db) {
-            problem.clear();
-            if (const int n = unfinished_requests(db, name); n > 0) {
-                problem = std::to_string(n) + " request(s) still queued for it";
-                return;
-            }
-            if (env.dry()) return;
-            if (!remove_target(db, name)) problem = "no such target";
-        });
-        if (!problem.empty()) {
-            spdlog::warn("targets remove: {}: {}", name, problem);
+        try {
+            env.st().write([&](SQLite::Database& db) { retire_target(db, name, env.dry()); });
+        } catch (const Error& e) {
+            if (e.code() != Exit::negative) throw;
+            spdlog::warn("targets remove: {}", e.what());
             partial = true;
         }
     }
@@ -568,22 +454,7 @@ Exit do_packages_add(Env& env) {
     bool partial = false;
     for (const auto& path : env.opt.args) {
         try {
-            if (env.dry()) {
-                // Verified in a scratch store that is thrown away.
-                const auto scratch =
-                    std::filesystem::temp_directory_path() / beneath::temp_name("swd-queue-store");
-                try {
-                    auto p = package::Store(scratch).add(path);
-                    p.dir = path;
-                    out.write(package_record(p));
-                } catch (...) {
-                    beneath::remove_tree(scratch);
-                    throw;
-                }
-                beneath::remove_tree(scratch);
-                continue;
-            }
-            out.write(package_record(store.add(path)));
+            out.write(package_record(add_package(store, path, env.dry())));
         } catch (const Error& e) {
             if (e.code() != Exit::usage && e.code() != Exit::config) throw;
             spdlog::warn("packages add: {}", e.what());
@@ -608,8 +479,7 @@ Exit do_packages_remove(Env& env) {
     package::Store store(env.settings.packages);
     bool partial = false;
     for (const auto& id : env.opt.args) {
-        const bool found = env.dry() ? store.find(id).has_value() : store.remove(id);
-        if (!found) {
+        if (!remove_package(store, id, env.dry())) {
             spdlog::warn("packages remove: {}: not in the store", id);
             partial = true;
         }
