@@ -109,24 +109,16 @@ Exit do_submit(Env& env) {
 }
 
 // Takes in a pull-request or login built from the command line, like a spool line.
-Exit do_intake(Env& env, std::vector<std::string> words) {
+Exit do_intake(Env& env, const std::vector<std::string>& words) {
     const auto now = timeutil::now();
-    auto in = parse_command(env.st().db(), env.settings, words, "", now);
+    const auto in = parse_command(env.st().db(), env.settings, words, "", now);
+    const auto requests = env.dry() ? in.requests : take_in(env.st(), env.dlog(), in, now);
     RecordOutput out(env.tool.format());
-    if (env.dry()) {
-        for (const auto& r : in.requests)
-            out.write(r.to_record());
-        out.finish();
-        return Exit::ok;
-    }
-    env.dlog().append(now, in.log);
-    std::vector<Request> stored;
-    env.st().write([&](SQLite::Database& db) { stored = store(db, in, now); });
-    for (const auto& r : stored)
+    for (const auto& r : requests)
         out.write(r.to_record());
     out.finish();
-    if (in.kind == Intake::Kind::login)
-        spdlog::info("{}: {} pull request(s) activated", in.endpoint, stored.size());
+    if (in.kind == Intake::Kind::login && !env.dry())
+        spdlog::info("{}: {} pull request(s) activated", in.endpoint, requests.size());
     return Exit::ok;
 }
 
