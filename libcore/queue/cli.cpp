@@ -94,15 +94,11 @@ std::vector<std::string> words_after(const std::vector<std::string>& argv,
 Exit do_submit(Env& env) {
     auto words = words_after(env.opt.raw_argv, "submit");
     words.insert(words.begin(), "submit");
+    const auto requests =
+        env.dry() ? parse_command(env.st().db(), env.settings, words, "", timeutil::now()).requests
+                  : submit_words(env.st(), env.settings, env.dlog(), words);
     RecordOutput out(env.tool.format());
-    if (env.dry()) {
-        auto in = parse_command(env.st().db(), env.settings, words, "", timeutil::now());
-        for (const auto& r : in.requests)
-            out.write(r.to_record());
-        out.finish();
-        return Exit::ok;
-    }
-    for (const auto& r : submit_words(env.st(), env.settings, env.dlog(), words))
+    for (const auto& r : requests)
         out.write(r.to_record());
     out.finish();
     return Exit::ok;
