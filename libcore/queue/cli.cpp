@@ -6,24 +6,19 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <set>
 
-#include "libcore/base/beneath.hpp"
-#include "libcore/base/ids.hpp"
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
-#include "libcore/base/process.hpp"
-#include "libcore/mail/compose.hpp"
 #include "libcore/mail/outbox.hpp"
-#include "libcore/package/installer.hpp"
 #include "libcore/package/manifest.hpp"
 #include "libcore/package/store.hpp"
+#include "libcore/queue/admin.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
+#include "libcore/queue/operator.hpp"
 #include "libcore/queue/run.hpp"
 #include "libcore/queue/settings.hpp"
-#include "libcore/queue/transport.hpp"
 
 namespace swd::queue {
 
@@ -63,35 +58,6 @@ std::vector<std::string> ids_from(const std::vector<std::string>& args) {
     return out;
 }
 
-std::string target_record(const Target& t) {
-    jsonl::Record r("target");
-    r.field("name", t.name).field("transport", t.transport);
-    if (!t.probe_cmd.empty()) r.field("probe_cmd", t.probe_cmd);
-    if (!t.install_cmd.empty()) r.field("install_cmd", t.install_cmd);
-    for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"address", &t.address},
-                               {"mac", &t.mac},
-                               {"location", &t.location},
-                               {"region", &t.region}})
-        if (!v->empty()) r.field(k, *v);
-    r.field("added", t.added);
-    return r.finish();
-}
-
-std::string package_record(const package::Package& p) {
-    jsonl::Record r("package");
-    const auto& m = p.manifest;
-    r.field("id", m.id()).field("name", m.name).field("version", m.version);
-    if (!m.title.empty()) r.field("title", m.title);
-    r.field("files", static_cast<std::int64_t>(m.files.size()));
-    std::vector<std::string> deps;
-    for (const auto& d : m.dependencies)
-        deps.push_back((d.kind == package::Dependency::Kind::asset ? "asset:" : "install:") +
-                       d.id());
-    r.field("dependencies", deps);
-    r.field("path", p.dir.string()).field("manifest_sha256", p.manifest_sha256);
-    return r.finish();
-}
-
 struct Env {
     Tool& tool;
     Options& opt;
@@ -129,39 +95,27 @@ std::vector<std::string> words_after(const std::vector<std::string>& argv,
 Exit do_submit(Env& env) {
     auto words = words_after(env.opt.raw_argv, "submit");
     words.insert(words.begin(), "submit");
+    const auto requests =
+        env.dry() ? parse_command(env.st().db(), env.settings, words, "", timeutil::now()).requests
+                  : submit_words(env.st(), env.settings, env.dlog(), words);
     RecordOutput out(env.tool.format());
-    if (env.dry()) {
-        auto in = parse_command(env.st().db(), env.settings, words, "", timeutil::now());
-        for (const auto& r : in.requests)
-            out.write(r.to_record());
-        out.finish();
-        return Exit::ok;
-    }
-    for (const auto& r : submit_words(env.st(), env.settings, env.dlog(), words))
+    for (const auto& r : requests)
         out.write(r.to_record());
     out.finish();
     return Exit::ok;
 }
 
 // Takes in a pull-request or login built from the command line, like a spool line.
-Exit do_intake(Env& env, std::vector<std::string> words) {
+Exit do_intake(Env& env, const std::vector<std::string>& words) {
     const auto now = timeutil::now();
-    auto in = parse_command(env.st().db(), env.settings, words, "", now);
+    const auto in = parse_command(env.st().db(), env.settings, words, "", now);
+    const auto requests = env.dry() ? in.requests : take_in(env.st(), env.dlog(), in, now);
     RecordOutput out(env.tool.format());
-    if (env.dry()) {
-        for (const auto& r : in.requests)
-            out.write(r.to_record());
-        out.finish();
-        return Exit::ok;
-    }
-    env.dlog().append(now, in.log);
-    std::vector<Request> stored;
-    env.st().write([&](SQLite::Database& db) { stored = store(db, in, now); });
-    for (const auto& r : stored)
+    for (const auto& r : requests)
         out.write(r.to_record());
     out.finish();
-    if (in.kind == Intake::Kind::login)
-        spdlog::info("{}: {} pull request(s) activated", in.endpoint, stored.size());
+    if (in.kind == Intake::Kind::login && !env.dry())
+        spdlog::info("{}: {} pull request(s) activated", in.endpoint, requests.size());
     return Exit::ok;
 }
 
@@ -245,106 +199,31 @@ Exit do_show(Env& env) {
 }
 
 // hold, release, requeue, delete, flush: each id is checked and changed in one transaction.
-Exit do_operator(Env& env, const std::string& verb) {
+Exit do_operator(Env& env, Operation op) {
     std::vector<std::string> ids = env.opt.args;
-    if (verb != "flush" || !ids.empty() || !::isatty(STDIN_FILENO)) ids = ids_from(ids);
+    const bool flush = op == Operation::flush;
+    if (!flush || !ids.empty() || !::isatty(STDIN_FILENO)) ids = ids_from(ids);
     // flush without ids: every waiting request (like postqueue -f).
-    if (verb == "flush" && ids.empty()) {
-        for (const auto* q : {"hold", "pull"})
-            for (const auto& r : list_requests(env.st().db(), q))
-                if (!r.held) ids.push_back(r.id);
-    }
+    if (flush && ids.empty()) ids = waiting_requests(env.st().db());
     RecordOutput out(env.tool.format());
     bool partial = false;
     const auto now = timeutil::now();
     const auto ts = timeutil::format_rfc3339(now);
     for (const auto& id : ids) {
-        std::string problem;
-        std::optional<Request> changed;
-        const auto apply = [&](SQLite::Database& db) {
-            problem.clear();
-            changed.reset();
-            auto r = find_request(db, id);
-            if (!r) {
-                problem = "no such request";
-                return;
-            }
-            if (r->queue == "active") {
-                problem = "active now; wait for it to finish";
-                return;
-            }
-            const auto finished = r->queue == "done" || r->queue == "abort";
-            if (verb == "hold") {
-                if (finished) {
-                    problem = "already finished (" + r->queue + ")";
-                    return;
-                }
-                r->queue = "hold";
-                r->held = true;
-            } else if (verb == "release") {
-                if (!r->held) {
-                    problem = "not held";
-                    return;
-                }
-                r->held = false;
-                if (r->queue == "hold") {
-                    r->queue = "incoming";
-                    r->not_before = ts;
-                }
-            } else if (verb == "requeue") {
-                if (r->queue == "done") r->pos = 0;
-                r->queue = "incoming";
-                r->mode = r->first_mode;
-                r->held = false;
-                r->not_before = ts;
-                r->push_left = r->push_retries;
-                r->pull_left = r->pull_retries;
-            } else if (verb == "flush") {
-                if (r->held || (r->queue != "hold" && r->queue != "pull")) {
-                    problem =
-                        r->held ? "held (release it first)" : "not waiting (" + r->queue + ")";
-                    return;
-                }
-                r->queue = "incoming";
-                r->not_before = ts;
-            }
-            r->updated = ts;
-            if (env.dry()) {
-                changed = r;
-                return;
-            }
-            if (verb == "delete")
-                delete_request(db, id);
+        Request changed;
+        try {
+            if (env.dry())
+                changed = operate(env.st().db(), op, id, ts, true);
             else
-                update_request(db, *r);
-            Event e;
-            e.cls = "SWD_Operator";
-            e.severity = harmless;
-            e.request = r->id;
-            e.dist = r->dist;
-            e.target = r->target;
-            e.message = verb + " by operator";
-            e.time = ts;
-            add_event(db, e);
-            changed = r;
-        };
-        if (env.dry())
-            apply(env.st().db());
-        else
-            env.st().write(apply);
-        if (!problem.empty()) {
-            spdlog::warn("{}: {}: {}", verb, id, problem);
+                env.st().write([&](SQLite::Database& db) { changed = operate(db, op, id, ts); });
+        } catch (const Error& e) {
+            if (e.code() != Exit::negative) throw;
+            spdlog::warn("{}: {}", verb(op), e.what());
             partial = true;
             continue;
         }
-        if (!env.dry())
-            env.dlog().append(now, {{"dist", changed->dist},
-                                    {"event", "operator"},
-                                    {"action", verb},
-                                    {"request", changed->id},
-                                    {"target", changed->target},
-                                    {"queue", verb == "delete" ? "deleted" : changed->queue}});
-        out.write(changed->to_record());
+        if (!env.dry()) env.dlog().append(now, operation_log(op, changed));
+        out.write(changed.to_record());
     }
     out.finish();
     return partial ? Exit::partial : Exit::ok;
@@ -499,74 +378,14 @@ Exit do_alerts_retry(Env& env) {
 Exit do_undo(Env& env) {
     const auto& name = env.opt.undo_target;
     const auto& id = env.opt.undo_package;
-    package::check_name("package", id);
-    const auto target = find_target(env.st().db(), name);
-    if (!target) throw Error(Exit::usage, "undo: no target " + name);
     const auto now = timeutil::now();
-    const auto ts = timeutil::format_rfc3339(now);
+    const auto u = undo_install(env.st(), env.dlog(), name, id, now, env.dry());
     RecordOutput out(env.tool.format());
-    const auto record = [&](const std::string& result, const std::string& install_id,
-                            const std::string& detail) {
-        jsonl::Record r("undo");
-        r.field("target", name).field("package", id).field("result", result);
-        if (!install_id.empty()) r.field("install_id", install_id);
-        r.field("detail", detail).field("time", ts);
-        out.write(r.finish());
-        out.finish();
-    };
-    if (env.dry()) {
-        if (target->transport.rfind("local:", 0) != 0)
-            throw Error(Exit::usage, "undo: " + name + " is an " + target->transport +
-                                         " target: only local: targets are undone by swd's "
-                                         "installer");
-        const auto rec = installer::find(target->transport.substr(6), id);
-        if (!rec) {
-            record("not_installed", "", "not installed");
-            return Exit::negative;
-        }
-        record("would_undo", rec->install_id, "would be undone");
-        return Exit::ok;
-    }
-    // Which distribution the install belonged to, when its record names the request.
-    std::string dist;
-    if (target->transport.rfind("local:", 0) == 0) {
-        try {
-            if (const auto rec = installer::find(target->transport.substr(6), id))
-                if (const auto r = find_request(env.st().db(), rec->by)) dist = r->dist;
-        } catch (const Error&) {
-            // The undo below says what is wrong with the root.
-        }
-    }
-    const auto outcome = undo(*target, id);
-    const bool done = outcome.status == installer::Outcome::Status::undone;
-    const bool absent = outcome.status == installer::Outcome::Status::not_installed;
-    const std::string result = done ? "undone" : absent ? "not_installed" : "failed";
-    if (!absent) {
-        env.st().write([&](SQLite::Database& db) {
-            Event e;
-            e.cls = done ? "SWD_Undo" : "SWD_Undo_Failed";
-            e.severity = done ? harmless : minor;
-            e.open = !done;
-            e.dist = dist;
-            e.target = name;
-            e.package = id;
-            e.message = done ? id + " undone on " + name
-                             : "undo of " + id + " on " + name + " failed: " + outcome.detail;
-            e.time = ts;
-            add_event(db, e);
-        });
-        distlog::Fields line;
-        if (!dist.empty()) line.emplace_back("dist", dist);
-        line.insert(line.end(),
-                    {{"event", "undo"}, {"target", name}, {"package", id}, {"result", result}});
-        if (!outcome.install_id.empty()) line.emplace_back("install_id", outcome.install_id);
-        if (!done) line.emplace_back("detail", outcome.detail);
-        env.dlog().append(now, line);
-    }
-    record(result, outcome.install_id, outcome.detail);
-    if (absent) return Exit::negative;
-    if (!done) {
-        spdlog::error("undo: {} on {}: {}", id, name, outcome.detail);
+    out.write(undo_record(name, id, u, timeutil::format_rfc3339(now)));
+    out.finish();
+    if (u.result == "not_installed") return Exit::negative;
+    if (u.result == "failed") {
+        spdlog::error("undo: {} on {}: {}", id, name, u.detail);
         return Exit::partial;
     }
     return Exit::ok;
@@ -574,34 +393,22 @@ Exit do_undo(Env& env) {
 
 Exit do_targets_add(Env& env) {
     auto& o = env.opt;
-    RecordOutput out(env.tool.format());
-    const auto ts = timeutil::format_rfc3339(timeutil::now());
-    std::vector<Target> targets;
-    for (const auto& name : o.names) {
-        package::check_name("target", name);
-        Target t;
-        t.name = name;
-        t.transport = o.transport;
-        // "local:/srv/endpoints/{target}" names one directory per target.
-        if (const auto p = t.transport.find("{target}");
-            p != std::string::npos && t.transport.starts_with("local:"))
-            t.transport.replace(p, 8, name);
-        t.probe_cmd = o.probe_cmd;
-        t.install_cmd = o.install_cmd;
-        t.address = o.address;
-        t.mac = o.mac;
-        t.location = o.location;
-        t.region = o.region;
-        t.added = ts;
-        check_transport(t);
-        targets.push_back(std::move(t));
-    }
+    Target proto;
+    proto.transport = o.transport;
+    proto.probe_cmd = o.probe_cmd;
+    proto.install_cmd = o.install_cmd;
+    proto.address = o.address;
+    proto.mac = o.mac;
+    proto.location = o.location;
+    proto.region = o.region;
+    const auto targets = new_targets(o.names, proto, timeutil::format_rfc3339(timeutil::now()));
     if (!env.dry()) {
         env.st().write([&](SQLite::Database& db) {
             for (const auto& t : targets)
                 upsert_target(db, t);
         });
     }
+    RecordOutput out(env.tool.format());
     for (const auto& t : targets)
         out.write(target_record(t));
     out.finish();
@@ -619,23 +426,11 @@ Exit do_targets_list(Env& env) {
 Exit do_targets_remove(Env& env) {
     bool partial = false;
     for (const auto& name : env.opt.names) {
-        std::string problem;
-        env.st().write([&](SQLite::Database& db) {
-            problem.clear();
-            SQLite::Statement q(db,
-                                "SELECT count(*) FROM queue_requests WHERE target=? AND queue IN "
-                                "('incoming','active','hold','pull')");
-            q.bind(1, name);
-            q.executeStep();
-            if (const int n = q.getColumn(0).getInt(); n > 0) {
-                problem = std::to_string(n) + " request(s) still queued for it";
-                return;
-            }
-            if (env.dry()) return;
-            if (!remove_target(db, name)) problem = "no such target";
-        });
-        if (!problem.empty()) {
-            spdlog::warn("targets remove: {}: {}", name, problem);
+        try {
+            env.st().write([&](SQLite::Database& db) { retire_target(db, name, env.dry()); });
+        } catch (const Error& e) {
+            if (e.code() != Exit::negative) throw;
+            spdlog::warn("targets remove: {}", e.what());
             partial = true;
         }
     }
@@ -648,22 +443,7 @@ Exit do_packages_add(Env& env) {
     bool partial = false;
     for (const auto& path : env.opt.args) {
         try {
-            if (env.dry()) {
-                // Verified in a scratch store that is thrown away.
-                const auto scratch =
-                    std::filesystem::temp_directory_path() / beneath::temp_name("swd-queue-store");
-                try {
-                    auto p = package::Store(scratch).add(path);
-                    p.dir = path;
-                    out.write(package_record(p));
-                } catch (...) {
-                    beneath::remove_tree(scratch);
-                    throw;
-                }
-                beneath::remove_tree(scratch);
-                continue;
-            }
-            out.write(package_record(store.add(path)));
+            out.write(package_record(add_package(store, path, env.dry())));
         } catch (const Error& e) {
             if (e.code() != Exit::usage && e.code() != Exit::config) throw;
             spdlog::warn("packages add: {}", e.what());
@@ -688,8 +468,7 @@ Exit do_packages_remove(Env& env) {
     package::Store store(env.settings.packages);
     bool partial = false;
     for (const auto& id : env.opt.args) {
-        const bool found = env.dry() ? store.find(id).has_value() : store.remove(id);
-        if (!found) {
+        if (!remove_package(store, id, env.dry())) {
             spdlog::warn("packages remove: {}: not in the store", id);
             partial = true;
         }
@@ -706,11 +485,11 @@ std::unique_ptr<Table>& table() {
     return t;
 }
 
-/// A command whose only words are ids (from stdin when none are given).
-Row ids_row(const char* name, const char* summary, Options& o, std::string verb) {
-    return {name, summary,
+/// An operator's command: its only words are request ids (from stdin when none are given).
+Row ids_row(Operation op, const char* summary, Options& o) {
+    return {std::string(verb(op)), summary,
             [&o](CLI::App& a) { a.add_option("ID", o.args, "request ids (default: from stdin)"); },
-            [verb](Env& env) { return do_operator(env, verb); }};
+            [op](Env& env) { return do_operator(env, op); }};
 }
 
 }  // namespace
@@ -761,12 +540,12 @@ void add_options(Tool& tool, Options& o) {
          do_list},
         {"show", "show a request and its events",
          [&o](CLI::App& a) { a.add_option("ID", o.args, "request id")->required(); }, do_show},
-        ids_row("hold", "hold requests until released", o, "hold"),
-        ids_row("release", "release held requests", o, "release"),
-        ids_row("requeue", "queue requests again now, retries restored", o, "requeue"),
-        ids_row("delete", "delete requests", o, "delete"),
-        ids_row("flush", "retry waiting requests now (default: every hold and pull request)", o,
-                "flush"),
+        ids_row(Operation::hold, "hold requests until released", o),
+        ids_row(Operation::release, "release held requests", o),
+        ids_row(Operation::requeue, "queue requests again now, retries restored", o),
+        ids_row(Operation::remove, "delete requests", o),
+        ids_row(Operation::flush,
+                "retry waiting requests now (default: every hold and pull request)", o),
         {"events", "list events",
          [&o](CLI::App& a) {
              a.add_flag("--open", o.open_only,

@@ -303,6 +303,41 @@ bool delete_request(SQLite::Database& db, const std::string& id) {
     return q.exec() > 0;
 }
 
+int unfinished_requests(SQLite::Database& db, const std::string& target) {
+    SQLite::Statement q(db,
+                        "SELECT count(*) FROM queue_requests WHERE target=? AND queue IN "
+                        "('incoming','active','hold','pull')");
+    q.bind(1, target);
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
+bool any_due(SQLite::Database& db, const std::string& ts) {
+    SQLite::Statement q(db,
+                        "SELECT 1 FROM queue_requests WHERE queue='incoming' AND "
+                        "not_before<=? LIMIT 1");
+    q.bind(1, ts);
+    return q.executeStep();
+}
+
+std::vector<std::string> due_request_ids(SQLite::Database& db, const std::string& ts) {
+    SQLite::Statement q(
+        db, "SELECT id FROM queue_requests WHERE queue='incoming' AND not_before<=? ORDER BY seq");
+    q.bind(1, ts);
+    std::vector<std::string> ids;
+    while (q.executeStep())
+        ids.push_back(q.getColumn(0).getString());
+    return ids;
+}
+
+int release_due_holds(SQLite::Database& db, const std::string& ts) {
+    SQLite::Statement q(db,
+                        "UPDATE queue_requests SET queue='incoming', updated=?1 WHERE queue='hold' "
+                        "AND held=0 AND not_before<=?1");
+    q.bind(1, ts);
+    return q.exec();
+}
+
 std::string Event::to_record() const {
     jsonl::Record r("event");
     r.field("id", id).field("class", cls).field("severity", severity).field("open", open);

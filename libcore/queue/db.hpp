@@ -73,6 +73,16 @@ std::vector<Request> list_requests(SQLite::Database& db, const std::string& queu
 void update_request(SQLite::Database& db, const Request& r);
 bool delete_request(SQLite::Database& db, const std::string& id);
 
+/// How many of `target`'s requests are not finished (incoming, active, hold or pull).
+int unfinished_requests(SQLite::Database& db, const std::string& target);
+/// Whether any incoming request is due at `ts` (RFC 3339): not_before <= ts.
+bool any_due(SQLite::Database& db, const std::string& ts);
+/// The ids of the incoming requests due at `ts`, in creation order.
+std::vector<std::string> due_request_ids(SQLite::Database& db, const std::string& ts);
+/// Moves the hold-queue requests whose not_before has come (and that no operator holds) to the
+/// incoming queue, updated at `ts`. Returns how many moved.
+int release_due_holds(SQLite::Database& db, const std::string& ts);
+
 /// Event severities (TEC style).
 inline constexpr const char* harmless = "HARMLESS";
 inline constexpr const char* warning = "WARNING";

@@ -294,6 +294,11 @@ std::vector<Request> submit_words(State& state, const Settings& settings, distlo
             now, {{"event", "rejected"}, {"reason", e.what()}, {"cmd", process::shell_join(argv)}});
         throw;
     }
+    return take_in(state, log, in, now);
+}
+
+std::vector<Request> take_in(State& state, distlog::Appender& log, const Intake& in,
+                             timeutil::TimePoint now) {
     log.append(now, in.log);
     std::vector<Request> out;
     state.write([&](SQLite::Database& db) { out = store(db, in, now); });

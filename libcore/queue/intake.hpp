@@ -44,6 +44,11 @@ Intake parse_command(SQLite::Database& db, const Settings& settings, std::vector
 /// called inside State::write()). Returns the requests stored or released.
 std::vector<Request> store(SQLite::Database& db, const Intake& in, timeutil::TimePoint now);
 
+/// Takes in a parsed command: its distribution log line first (a crash before the commit
+/// repeats a line, never loses one), then store() in one transaction. Returns what store() did.
+std::vector<Request> take_in(State& state, distlog::Appender& log, const Intake& in,
+                             timeutil::TimePoint now);
+
 /// Creates SPOOL/tmp, SPOOL/incoming and SPOOL/corrupt when missing.
 void ensure_spool(const std::filesystem::path& spool);
 

@@ -472,7 +472,8 @@ class Manager {
             if (auto it = active_.find(id); it != active_.end())
                 busy_targets.erase(it->second.req.target);
 
-        if (!changes.empty() || (free_slots > 0 && has_candidates(ts))) {
+        // Whether anything is due is a read, so an idle daemon does not write every tick.
+        if (!changes.empty() || (free_slots > 0 && any_due(st_.db(), ts))) {
             st_.write([&](SQLite::Database& db) {
                 events.clear();
                 started.clear();
@@ -518,29 +519,10 @@ class Manager {
         return !started.empty();
     }
 
-    // Is any incoming request due? A read, so an idle daemon does not write every tick.
-    bool has_candidates(const std::string& ts) {
-        SQLite::Statement q(st_.db(),
-                            "SELECT 1 FROM queue_requests WHERE queue='incoming' AND "
-                            "not_before<=? LIMIT 1");
-        q.bind(1, ts);
-        return q.executeStep();
-    }
-
     void activate(SQLite::Database& db, int slots, std::set<std::string> busy,
                   const std::string& ts, std::vector<Event>& events, std::vector<Job>& started) {
-        SQLite::Statement q(
-            db,
-            "SELECT id FROM queue_requests WHERE queue='incoming' AND not_before<=? "
-            "ORDER BY seq");
-        q.bind(1, ts);
-        std::vector<std::string> ids;
-        {
-            // Only ids here: requests are read one by one while slots are left.
-            while (q.executeStep())
-                ids.push_back(q.getColumn(0).getString());
-        }
-        for (const auto& id : ids) {
+        // Only ids here: requests are read one by one while slots are left.
+        for (const auto& id : due_request_ids(db, ts)) {
             if (static_cast<int>(started.size()) >= slots) break;
             if (!o_.daemon && attempted_.count(id)) continue;
             auto r = find_request(db, id);
@@ -612,14 +594,7 @@ class Manager {
     // Hold requests whose time has come go back to the incoming queue.
     void release_holds() {
         const auto ts = timeutil::format_rfc3339(timeutil::now());
-        st_.write([&](SQLite::Database& db) {
-            SQLite::Statement q(
-                db,
-                "UPDATE queue_requests SET queue='incoming', updated=?1 WHERE queue='hold' "
-                "AND held=0 AND not_before<=?1");
-            q.bind(1, ts);
-            q.exec();
-        });
+        st_.write([&](SQLite::Database& db) { release_due_holds(db, ts); });
     }
 
     void send_alerts() {

@@ -6,6 +6,7 @@
 #include "libcore/base/ids.hpp"
 #include "libcore/base/process.hpp"
 #include "libcore/mail/outbox.hpp"
+#include "libcore/queue/admin.hpp"
 #include "libcore/queue/alert.hpp"
 #include "libcore/queue/intake.hpp"
 #include "libcore/queue/run.hpp"
@@ -17,6 +18,7 @@
 namespace {
 
 using swd::test::error_of;
+using swd::test::status_of;
 
 using swd::test::read_file;
 using swd::test::TempDir;
@@ -346,4 +348,144 @@ TEST_CASE("undo through a local: target, and an exec target is refused", "[queue
     const auto x = *queue::find_target(f.state.db(), "x");
     CHECK_THAT(error_of([&] { queue::undo(x, "pkg-a-1.2"); }),
                Catch::Contains("only local: targets are undone"));
+}
+
+TEST_CASE("admin: new targets take their name into a local: transport, bad ones are refused",
+          "[queue]") {
+    queue::Target proto;
+    proto.transport = "local:/srv/endpoints/{target}";
+    proto.location = "Building 12/Room 3";
+    const auto ts = "2026-11-21T10:00:00Z";
+    const auto targets = queue::new_targets({"pos-1", "pos-2"}, proto, ts);
+    REQUIRE(targets.size() == 2);
+    CHECK(targets[1].name == "pos-2");
+    CHECK(targets[1].transport == "local:/srv/endpoints/pos-2");
+    CHECK(targets[1].location == "Building 12/Room 3");
+    CHECK(targets[1].added == ts);
+    CHECK(queue::target_record(targets[0]) ==
+          R"({"type":"target","v":1,"name":"pos-1","transport":"local:/srv/endpoints/pos-1",)"
+          R"("location":"Building 12/Room 3","added":"2026-11-21T10:00:00Z"})");
+
+    proto.transport = "exec";
+    proto.install_cmd = "push {package} {target}";
+    CHECK(queue::new_targets({"x"}, proto, ts).front().transport == "exec");  // no {target} there
+    CHECK(status_of([&] {
+              queue::new_targets({"ok", "bad name"}, proto, ts);
+          }).first == swd::Exit::usage);
+    proto.transport = "local:relative/{target}";
+    proto.install_cmd.clear();
+    CHECK_THAT(error_of([&] { queue::new_targets({"x"}, proto, ts); }),
+               Catch::Contains("local: needs an absolute directory"));
+}
+
+TEST_CASE("admin: a target is removed only when no request waits for it", "[queue]") {
+    Fixture f;
+    f.add_target("pos-1", "local:/nonexistent/pos-1");
+    f.add_target("pos-2", "local:/nonexistent/pos-2");
+    f.submit({"--dist", "D-1", "--package", "pkg-a-1.2", "--target", "pos-1"});
+    const auto retire = [&](const std::string& name, bool dry) {
+        return status_of([&] {
+            f.state.write([&](SQLite::Database& db) { queue::retire_target(db, name, dry); });
+        });
+    };
+    CHECK(retire("pos-1", false) ==
+          std::pair{swd::Exit::negative, std::string("pos-1: 1 request(s) still queued for it")});
+    CHECK(retire("pos-1", true).second == "pos-1: 1 request(s) still queued for it");
+    CHECK(queue::find_target(f.state.db(), "pos-1"));
+    CHECK(retire("ghost", false) ==
+          std::pair{swd::Exit::negative, std::string("ghost: no such target")});
+    f.state.write([&](SQLite::Database& db) { queue::retire_target(db, "pos-2", true); });
+    CHECK(queue::find_target(f.state.db(), "pos-2"));
+    f.state.write([&](SQLite::Database& db) { queue::retire_target(db, "pos-2"); });
+    CHECK_FALSE(queue::find_target(f.state.db(), "pos-2"));
+}
+
+TEST_CASE("admin: a dry package add verifies in a scratch store and keeps nothing", "[queue]") {
+    Fixture f;
+    swd::test::make_package(f.tmp.path() / "src/pkg-c-1.0", "pkg-c", "1.0",
+                            {{"payload/c", "opt/c.txt", "c\n", "", ""}});
+    swd::package::Store store(f.settings.packages);
+    const auto src = (f.tmp.path() / "src/pkg-c-1.0").string();
+    // The scratch store is made under TMPDIR, and gone afterwards.
+    const auto scratch = f.tmp.path() / "scratch";
+    std::filesystem::create_directories(scratch);
+    const char* tmpdir = std::getenv("TMPDIR");
+    const std::string saved = tmpdir ? tmpdir : "";
+    ::setenv("TMPDIR", scratch.c_str(), 1);
+    const auto dry = queue::add_package(store, src, true);
+    CHECK_THAT(error_of([&] { queue::add_package(store, (f.tmp.path() / "src").string(), true); }),
+               Catch::Contains("swd-package.xml"));
+    if (tmpdir)
+        ::setenv("TMPDIR", saved.c_str(), 1);
+    else
+        ::unsetenv("TMPDIR");
+    CHECK(std::filesystem::is_empty(scratch));
+    CHECK(dry.dir == src);
+    CHECK_FALSE(store.find("pkg-c-1.0"));
+    CHECK_THAT(queue::package_record(dry),
+               Catch::StartsWith(R"({"type":"package","v":1,)"
+                                 R"("id":"pkg-c-1.0","name":"pkg-c",)"
+                                 R"("version":"1.0","title":"pkg-c","files":1,)"
+                                 R"("dependencies":[],"path":")" +
+                                 src + "\""));
+    CHECK(queue::add_package(store, src).dir == f.settings.packages / "pkg-c-1.0");
+    CHECK(queue::remove_package(store, "pkg-c-1.0", true));
+    CHECK(store.find("pkg-c-1.0"));
+    CHECK(queue::remove_package(store, "pkg-c-1.0"));
+    CHECK_FALSE(queue::remove_package(store, "pkg-c-1.0"));
+    CHECK_FALSE(queue::remove_package(store, "pkg-c-1.0", true));
+}
+
+TEST_CASE("admin: undo names the distribution in its event and log line", "[queue]") {
+    Fixture f;
+    const auto root = f.tmp.path() / "ep/pos-1";
+    std::filesystem::create_directories(root);
+    f.add_target("pos-1", "local:" + root.string());
+    f.add_target("x", "exec", "/bin/true {package}");
+    f.submit({"--dist", "D-U", "--package", "pkg-a-1.2", "--target", "pos-1"});
+    f.run();
+    const auto now = swd::timeutil::now();
+    const auto would = queue::undo_install(f.state, *f.log, "pos-1", "pkg-a-1.2", now, true);
+    CHECK(would.result == "would_undo");
+    CHECK_FALSE(would.install_id.empty());
+    CHECK(std::filesystem::exists(root / "opt/a.txt"));
+
+    const auto done = queue::undo_install(f.state, *f.log, "pos-1", "pkg-a-1.2", now);
+    CHECK(done.result == "undone");
+    CHECK(done.install_id == would.install_id);
+    CHECK_FALSE(std::filesystem::exists(root / "opt/a.txt"));
+    queue::EventFilter all;
+    const auto last = queue::list_events(f.state.db(), all).back();
+    CHECK(last.cls == "SWD_Undo");
+    CHECK(last.dist == "D-U");
+    CHECK_FALSE(last.open);
+    const auto log = read_file(f.settings.log);
+    CHECK_THAT(log, Catch::Contains("dist=D-U event=undo target=pos-1 package=pkg-a-1.2 "
+                                    "result=undone install_id=" +
+                                    done.install_id));
+    CHECK(queue::undo_record("pos-1", "pkg-a-1.2", done, "2026-11-21T10:00:00Z") ==
+          R"({"type":"undo","v":1,"target":"pos-1","package":"pkg-a-1.2","result":"undone",)"
+          R"("install_id":")" +
+              done.install_id + R"(","detail":")" + done.detail +
+              R"(","time":"2026-11-21T10:00:00Z"})");
+
+    // Not installed (any more): nothing recorded.
+    const auto events = queue::list_events(f.state.db(), all).size();
+    CHECK(queue::undo_install(f.state, *f.log, "pos-1", "pkg-a-1.2", now).result ==
+          "not_installed");
+    CHECK(queue::undo_install(f.state, *f.log, "pos-1", "pkg-a-1.2", now, true).result ==
+          "not_installed");
+    CHECK(queue::list_events(f.state.db(), all).size() == events);
+    CHECK(read_file(f.settings.log) == log);
+
+    for (const bool dry : {false, true}) {
+        CHECK(
+            status_of([&] { queue::undo_install(f.state, *f.log, "x", "pkg-a-1.2", now, dry); }) ==
+            std::pair{swd::Exit::usage,
+                      std::string("undo: x is an exec target: only local: targets are undone "
+                                  "by swd's installer")});
+        CHECK(status_of([&] {
+                  queue::undo_install(f.state, *f.log, "ghost", "pkg-a-1.2", now, dry);
+              }) == std::pair{swd::Exit::usage, std::string("undo: no target ghost")});
+    }
 }
