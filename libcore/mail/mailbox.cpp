@@ -2,10 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/io_uring.h>
-#include <sys/mman.h>
+#include <liburing.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -143,10 +141,10 @@ void finish_read(int fd, std::size_t got, std::size_t window, std::uint64_t max_
     out.len = got;
 }
 
-/// A minimal io_uring (no liburing): a submission queue filled by get(), submitted and waited
-/// for by run(). It lets the Maildir reader open, read and close a slab of files with three
-/// system calls instead of three per file; system calls are most of the cost of a Maildir
-/// of small messages.
+/// io_uring through liburing: a submission queue filled by get(), submitted and waited for by
+/// run(). It lets the Maildir reader open, read and close a slab of files with three system
+/// calls instead of three per file; system calls are most of the cost of a Maildir of small
+/// messages.
 class Ring {
   public:
     /// A ring for `entries` operations at a time; ok() is false where io_uring is missing or
@@ -154,102 +152,57 @@ class Ring {
     explicit Ring(unsigned entries) {
         io_uring_params p{};
         p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-        fd_ = static_cast<int>(::syscall(__NR_io_uring_setup, entries, &p));
-        if (fd_ < 0 && errno == EINVAL) {
+        int err = io_uring_queue_init_params(entries, &ring_, &p);
+        if (err == -EINVAL) {  // a kernel before 6.1
             p = io_uring_params{};
-            fd_ = static_cast<int>(::syscall(__NR_io_uring_setup, entries, &p));
+            err = io_uring_queue_init_params(entries, &ring_, &p);
         }
-        if (fd_ < 0) return;
-        if (!(p.features & IORING_FEAT_SINGLE_MMAP) || p.sq_entries < entries) {
-            close_ring();
-            return;
-        }
-        ring_bytes_ = std::max(p.sq_off.array + p.sq_entries * sizeof(unsigned),
-                               p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe));
-        sqe_bytes_ = p.sq_entries * sizeof(io_uring_sqe);
-        void* ring = ::mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                            fd_, IORING_OFF_SQ_RING);
-        void* sqes = ::mmap(nullptr, sqe_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                            fd_, IORING_OFF_SQES);
-        if (ring == MAP_FAILED || sqes == MAP_FAILED) {
-            if (ring != MAP_FAILED) ::munmap(ring, ring_bytes_);
-            if (sqes != MAP_FAILED) ::munmap(sqes, sqe_bytes_);
-            close_ring();
-            return;
-        }
-        ring_ = static_cast<char*>(ring);
-        sqes_ = static_cast<io_uring_sqe*>(sqes);
-        sq_head_ = reinterpret_cast<unsigned*>(ring_ + p.sq_off.head);
-        sq_tail_ = reinterpret_cast<unsigned*>(ring_ + p.sq_off.tail);
-        sq_mask_ = *reinterpret_cast<unsigned*>(ring_ + p.sq_off.ring_mask);
-        sq_array_ = reinterpret_cast<unsigned*>(ring_ + p.sq_off.array);
-        cq_head_ = reinterpret_cast<unsigned*>(ring_ + p.cq_off.head);
-        cq_tail_ = reinterpret_cast<unsigned*>(ring_ + p.cq_off.tail);
-        cq_mask_ = *reinterpret_cast<unsigned*>(ring_ + p.cq_off.ring_mask);
-        cqes_ = reinterpret_cast<io_uring_cqe*>(ring_ + p.cq_off.cqes);
+        ok_ = err == 0;
     }
     ~Ring() {
-        if (ring_) ::munmap(ring_, ring_bytes_);
-        if (sqes_) ::munmap(sqes_, sqe_bytes_);
-        close_ring();
+        if (ok_) io_uring_queue_exit(&ring_);
     }
     Ring(const Ring&) = delete;
     Ring& operator=(const Ring&) = delete;
 
-    bool ok() const { return ring_ != nullptr; }
+    /// False where io_uring is missing or not allowed, or once the kernel refused a run().
+    bool ok() const { return ok_; }
 
-    /// A cleared submission entry, queued for the next run(); at most `entries` per run().
-    io_uring_sqe& get() {
-        const unsigned index = (*sq_tail_ + queued_) & sq_mask_;
-        io_uring_sqe& e = sqes_[index];
-        e = io_uring_sqe{};
-        sq_array_[index] = index;
-        ++queued_;
-        return e;
-    }
+    /// A cleared submission entry, queued for the next run(); at most `entries` per run(),
+    /// and only while ok().
+    io_uring_sqe& get() { return *io_uring_get_sqe(&ring_); }
 
     /// Submits what get() queued, waits for all of it and calls done(user_data, result) for
-    /// each completion. False (errno set) when the kernel refused: then no completion came.
+    /// each completion. False when the kernel refused: then no completion came, and the ring
+    /// is closed (ok() is false from then on; the caller uses plain system calls).
     template <class Done>
     bool run(Done done) {
-        const unsigned want = queued_;
-        __atomic_store_n(sq_tail_, *sq_tail_ + queued_, __ATOMIC_RELEASE);
-        queued_ = 0;
+        const unsigned want = io_uring_sq_ready(&ring_);
         unsigned seen = 0;
         while (seen < want) {
-            const unsigned unsubmitted = *sq_tail_ - __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
-            if (::syscall(__NR_io_uring_enter, fd_, unsubmitted, want - seen,
-                          IORING_ENTER_GETEVENTS, nullptr, 0) < 0 &&
-                errno != EINTR && errno != EAGAIN && errno != EBUSY && unsubmitted == want) {
-                *sq_tail_ -= want;  // nothing taken: take it all back
+            const int err = io_uring_submit_and_wait(&ring_, want - seen);
+            if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY &&
+                io_uring_sq_ready(&ring_) == want) {
+                io_uring_queue_exit(&ring_);  // nothing taken, and no way to take it back
+                ok_ = false;
                 return false;
             }
-            unsigned head = *cq_head_;
-            const unsigned tail = __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE);
-            for (; head != tail; ++head, ++seen) {
-                const io_uring_cqe& c = cqes_[head & cq_mask_];
-                done(c.user_data, c.res);
+            unsigned head = 0;
+            unsigned count = 0;
+            io_uring_cqe* c = nullptr;
+            io_uring_for_each_cqe(&ring_, head, c) {
+                done(io_uring_cqe_get_data64(c), c->res);
+                ++count;
             }
-            __atomic_store_n(cq_head_, head, __ATOMIC_RELEASE);
+            io_uring_cq_advance(&ring_, count);
+            seen += count;
         }
         return true;
     }
 
   private:
-    void close_ring() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-    int fd_ = -1;
-    char* ring_ = nullptr;
-    io_uring_sqe* sqes_ = nullptr;
-    std::size_t ring_bytes_ = 0, sqe_bytes_ = 0;
-    unsigned *sq_head_ = nullptr, *sq_tail_ = nullptr, *sq_array_ = nullptr;
-    unsigned *cq_head_ = nullptr, *cq_tail_ = nullptr;
-    unsigned sq_mask_ = 0, cq_mask_ = 0;
-    io_uring_cqe* cqes_ = nullptr;
-    unsigned queued_ = 0;
+    io_uring ring_{};
+    bool ok_ = false;
 };
 
 /// A Maildir's message files, in order: each a directory (0: new/, 1: cur/) and a name, the
@@ -301,8 +254,11 @@ class FileList {
 /// calls a slab), else with open/read/close per file.
 class ReadAhead {
   public:
-    ReadAhead(const int* dirs, const FileList& files, std::uint64_t max_size)
-        : dirs_(dirs), files_(files), max_size_(max_size), thread_([this] { work(); }) {}
+    /// Reads through io_uring when `io_uring` and the kernel allows it.
+    ReadAhead(const int* dirs, const FileList& files, std::uint64_t max_size, bool io_uring)
+        : dirs_(dirs), files_(files), max_size_(max_size), io_uring_(io_uring), thread_([this] {
+              work();
+          }) {}
 
     ~ReadAhead() {
         {
@@ -343,7 +299,8 @@ class ReadAhead {
     };
 
     void work() {
-        Ring ring(slab_files);  // made here: only this thread may use it
+        std::optional<Ring> ring;  // made here: only this thread may use it
+        if (io_uring_) ring.emplace(slab_files);
         std::size_t i = 0;
         while (i < files_.size()) {
             std::unique_ptr<Slab> slab;
@@ -358,8 +315,8 @@ class ReadAhead {
             }
             if (!slab) slab = std::make_unique<Slab>();
             slab->count = 0;
-            if (ring.ok()) {
-                i += load_all(ring, i, std::min(slab_files, files_.size() - i), *slab);
+            if (ring && ring->ok()) {
+                i += load_all(*ring, i, std::min(slab_files, files_.size() - i), *slab);
             } else {
                 std::size_t bytes = 0;
                 while (i < files_.size() && slab->count < slab_files && bytes < slab_bytes) {
@@ -403,11 +360,9 @@ class ReadAhead {
             out.data.grow(window, 0);
             const FileList::Entry& file = files_[first + k];
             io_uring_sqe& e = ring.get();
-            e.opcode = IORING_OP_OPENAT;
-            e.fd = dirs_[file.dir];
-            e.addr = reinterpret_cast<std::uintptr_t>(files_.name(file).data());
-            e.open_flags = O_RDONLY | O_CLOEXEC;
-            e.user_data = k;
+            io_uring_prep_openat(&e, dirs_[file.dir], files_.name(file).data(),
+                                 O_RDONLY | O_CLOEXEC, 0);
+            io_uring_sqe_set_data64(&e, k);
         }
         const bool opened = ring.run([&](std::uint64_t k, int res) {
             if (res >= 0)
@@ -426,12 +381,8 @@ class ReadAhead {
         for (std::size_t k = 0; k < n; ++k) {
             if (fds_[k] < 0) continue;
             io_uring_sqe& e = ring.get();
-            e.opcode = IORING_OP_READ;
-            e.fd = fds_[k];
-            e.addr = reinterpret_cast<std::uintptr_t>(slab.files[k].data.data());
-            e.len = window;
-            e.off = 0;
-            e.user_data = k;
+            io_uring_prep_read(&e, fds_[k], slab.files[k].data.data(), window, 0);
+            io_uring_sqe_set_data64(&e, k);
             ++reads;
         }
         results_.assign(n, 0);
@@ -458,15 +409,16 @@ class ReadAhead {
             bytes += out.len;
         }
         std::size_t closes = 0;
-        for (std::size_t k = 0; k < n; ++k) {
-            if (fds_[k] < 0) continue;
-            io_uring_sqe& e = ring.get();
-            e.opcode = IORING_OP_CLOSE;
-            e.fd = fds_[k];
-            e.user_data = k;
-            ++closes;
+        if (ring.ok()) {  // not when the reads were refused
+            for (std::size_t k = 0; k < n; ++k) {
+                if (fds_[k] < 0) continue;
+                io_uring_sqe& e = ring.get();
+                io_uring_prep_close(&e, fds_[k]);
+                io_uring_sqe_set_data64(&e, k);
+                ++closes;
+            }
         }
-        if (closes && !ring.run([](std::uint64_t, int) {})) {
+        if (!ring.ok() || (closes && !ring.run([](std::uint64_t, int) {}))) {
             for (int fd : fds_) {
                 if (fd >= 0) ::close(fd);
             }
@@ -488,6 +440,7 @@ class ReadAhead {
     const int* dirs_;
     const FileList& files_;
     std::uint64_t max_size_;
+    bool io_uring_;
     std::vector<int> fds_;      // load_all(): the slab's open files, -1 where none
     std::vector<int> results_;  // load_all(): what each first read gave (or -errno)
     std::mutex mu_;
@@ -675,7 +628,9 @@ struct Reader::Impl {
     }
 
     bool next_maildir(Item& item) {
-        if (!read_ahead) read_ahead = std::make_unique<ReadAhead>(dirs, files, options.max_size);
+        if (!read_ahead)
+            read_ahead =
+                std::make_unique<ReadAhead>(dirs, files, options.max_size, options.io_uring);
         while (const Loaded* file = read_ahead->next()) {
             const FileList::Entry& entry = files[file_index++];
             done = file_index;

@@ -33,6 +33,9 @@ struct Item {
 struct ReadOptions {
     bool all = false;                    ///< Maildir: also unseen messages in cur/
     std::uint64_t max_size = 32u << 20;  ///< bytes kept of one message
+    /// Maildir: open, read and close the files in batches through io_uring where the kernel
+    /// allows it; false: one open(2), read(2), close(2) after the other, as where it does not.
+    bool io_uring = true;
 };
 
 /// Reads the messages of one source in order: an mbox from its start, a Maildir's new/ (and

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -247,6 +250,64 @@ TEST_CASE("Maildir: more than a slab's bytes of files, all in order and whole", 
     CHECK(got[59].too_large);
     CHECK(got[59].size == 23 + 100000 + 3331 * 59 + 1 + 2 + 1);
     CHECK(got[59].raw.size() == 150000);
+}
+
+TEST_CASE("Maildir: io_uring and plain reads give the same messages", "[mailbox]") {
+    TempDir t;
+    const fs::path md = maildir(t);
+    // 600 files: more than two slabs of 256; among them an empty file, files larger than the
+    // first read (16 KiB) and than a plain read's buffer (64 KiB), one that is a directory (read
+    // fails) and one removed after the listing, as when another run takes it first.
+    std::vector<std::string> names;
+    for (int i = 0; i < 600; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%04d.M.host", i);
+        names.push_back(name);
+        std::string body = "From: a@x.example.com\n\n" + std::to_string(i) + "\n";
+        if (i % 100 == 7) body += std::string(20000 + 1000 * i, static_cast<char>('a' + i / 100));
+        if (i == 300) body.clear();
+        if (i == 450) continue;
+        write(md / "new" / name, body);
+    }
+    fs::create_directory_symlink("../cur", md / "new" / names[450]);
+    const fs::path gone = md / "new" / names[260];
+
+    const auto read = [&](bool io_uring, std::uint64_t max_size) {
+        write(gone, "From: a@x.example.com\n\ngone\n");
+        Reader reader({md.string()}, {false, max_size, io_uring});
+        fs::remove(gone);
+        std::vector<Got> out;
+        Item item;
+        while (reader.next(item)) {
+            out.push_back({std::string(item.raw), item.source, item.path, item.error, item.size,
+                           item.too_large});
+        }
+        return out;
+    };
+    for (const std::uint64_t max_size : {std::uint64_t{32} << 20, std::uint64_t{100000}}) {
+        const std::vector<Got> ring = read(true, max_size);
+        const std::vector<Got> plain = read(false, max_size);
+        REQUIRE(ring.size() == 599);
+        REQUIRE(plain.size() == 599);
+        for (std::size_t k = 0; k < ring.size(); ++k) {
+            const std::size_t i = k < 260 ? k : k + 1;
+            CHECK(ring[k].path == (md / "new" / names[i]).string());
+            CHECK(ring[k].raw == plain[k].raw);
+            CHECK(ring[k].source == plain[k].source);
+            CHECK(ring[k].path == plain[k].path);
+            CHECK(ring[k].error == plain[k].error);
+            CHECK(ring[k].size == plain[k].size);
+            CHECK(ring[k].too_large == plain[k].too_large);
+        }
+        CHECK(ring[299].raw.empty());
+        CHECK(ring[299].size == 0);
+        CHECK(ring[299].error.empty());
+        CHECK(ring[449].error == swd::errno_text(EISDIR));
+        CHECK(ring[506].size == 20000 + 1000 * 507 + 27);
+        CHECK(ring[506].too_large == (max_size == 100000));
+        CHECK(ring[506].raw.size() == std::min<std::uint64_t>(ring[506].size, max_size));
+        CHECK(ring[506].raw.ends_with(std::string(100, 'f')));
+    }
 }
 
 TEST_CASE("sources that are not there or not mail", "[mailbox]") {
