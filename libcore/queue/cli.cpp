@@ -62,13 +62,14 @@ struct Env {
     Tool& tool;
     Options& opt;
     Settings settings;
+    Access access;  ///< what the command does with the state file
     std::unique_ptr<State> state;
     std::unique_ptr<distlog::Appender> log;
 
     State& st() {
         if (!state)
-            state =
-                std::make_unique<State>(state_path(tool.common().state, tool.config()), schemas());
+            state = std::make_unique<State>(state_path(tool.common().state, tool.config()),
+                                            schemas(), access);
         return *state;
     }
     distlog::Appender& dlog() {
@@ -537,9 +538,10 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("--dist", o.dist, "only this distribution")->type_name("ID");
              a.add_option("--target", o.target, "only this target")->type_name("T");
          },
-         do_list},
+         do_list, Access::read},
         {"show", "show a request and its events",
-         [&o](CLI::App& a) { a.add_option("ID", o.args, "request id")->required(); }, do_show},
+         [&o](CLI::App& a) { a.add_option("ID", o.args, "request id")->required(); }, do_show,
+         Access::read},
         ids_row(Operation::hold, "hold requests until released", o),
         ids_row(Operation::release, "release held requests", o),
         ids_row(Operation::requeue, "queue requests again now, retries restored", o),
@@ -554,7 +556,7 @@ void add_options(Tool& tool, Options& o) {
                  ->type_name("D");
              a.add_option("--request", o.request, "only events of this request")->type_name("ID");
          },
-         do_events},
+         do_events, Access::read},
         {"ack", "acknowledge (close) events",
          [&o](CLI::App& a) { a.add_option("ID", o.args, "event ids (default: from stdin)"); },
          do_ack},
@@ -565,7 +567,7 @@ void add_options(Tool& tool, Options& o) {
                  ->check(CLI::IsMember({"pending", "failed", "sent"}))
                  ->type_name("S");
          },
-         do_alerts},
+         do_alerts, Access::read},
         {"alerts retry", "send failed or waiting alerts again now, ladder afresh",
          [&o](CLI::App& a) {
              a.add_option("ID", o.args, "alert ids (default: from stdin)");
@@ -597,7 +599,7 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("--region", o.region, "its region (for alerts)")->type_name("R");
          },
          do_targets_add},
-        {"targets list", "list endpoints", {}, do_targets_list},
+        {"targets list", "list endpoints", {}, do_targets_list, Access::read},
         {"targets remove", "remove endpoints without queued requests",
          [&o](CLI::App& a) { a.add_option("NAME", o.names, "endpoint names")->required(); },
          do_targets_remove},
@@ -607,7 +609,7 @@ void add_options(Tool& tool, Options& o) {
              a.add_option("PATH", o.args, "package directories or .tar/.tar.gz files")->required();
          },
          do_packages_add},
-        {"packages list", "list stored packages", {}, do_packages_list},
+        {"packages list", "list stored packages", {}, do_packages_list, Access::read},
         {"packages remove", "remove stored packages",
          [&o](CLI::App& a) { a.add_option("ID", o.args, "package ids")->required(); },
          do_packages_remove},
@@ -616,7 +618,7 @@ void add_options(Tool& tool, Options& o) {
 }
 
 Exit run(Tool& tool, Options& opt) {
-    Env env{tool, opt, settings_from(tool.config()), nullptr, nullptr};
+    Env env{tool, opt, settings_from(tool.config()), table()->access(), nullptr, nullptr};
     return table()->run(env);
 }
 
