@@ -162,6 +162,17 @@ std::string join(const std::vector<std::string>& words) {
 
 }  // namespace
 
+namespace {
+
+/// A refused command line's message, on one line, with the --help of the command concerned:
+/// "unknown command 'lsit'; did you mean 'list'? See 'swd-ticket --help'."
+std::string see_help(const std::string& message, const std::string& command) {
+    const bool ends = !message.empty() && (message.back() == '?' || message.back() == '.');
+    return message + (ends ? " " : ". ") + "See '" + command + " --help'.";
+}
+
+}  // namespace
+
 std::optional<std::string> Tool::unknown_command(int argc, char** argv) const {
     if (command_apps_.empty()) return std::nullopt;
     const std::vector<std::string> words(argv + 1, argv + argc);
@@ -174,11 +185,11 @@ std::optional<std::string> Tool::unknown_command(int argc, char** argv) const {
         const auto known = member_names(*app_);
         const std::string near = nearest(words[i], known);
         if (!near.empty())
-            return "unknown command '" + words[i] + "'; did you mean '" + near + "'?\nTry '" +
-                   name_ + " --help'.";
+            return see_help("unknown command '" + words[i] + "'; did you mean '" + near + "'?",
+                            name_);
         if (fallback_) return std::nullopt;  // the fallback's own word, a file to read
-        return "unknown command '" + words[i] + "' (commands: " + join(known) + ")\nTry '" + name_ +
-               " --help'.";
+        return see_help("unknown command '" + words[i] + "' (commands: " + join(known) + ")",
+                        name_);
     }
     // A group's command: "targets ad" is refused the same way, unless the group takes words.
     const auto members = member_names(*given);
@@ -187,12 +198,14 @@ std::optional<std::string> Tool::unknown_command(int argc, char** argv) const {
     if (j >= words.size() || find_command(*given, words[j])) return std::nullopt;
     const std::string near = nearest(words[j], members);
     const std::string group = given->get_name();
-    const std::string help = "\nTry '" + name_ + " " + group + " --help'.";
+    const std::string path = name_ + " " + group;
     if (!near.empty())
-        return "unknown command '" + group + " " + words[j] + "'; did you mean '" + group + " " +
-               near + "'?" + help;
-    return "unknown command '" + group + " " + words[j] + "' (" + group +
-           " commands: " + join(members) + ")" + help;
+        return see_help("unknown command '" + group + " " + words[j] + "'; did you mean '" + group +
+                            " " + near + "'?",
+                        path);
+    return see_help("unknown command '" + group + " " + words[j] + "' (" + group +
+                        " commands: " + join(members) + ")",
+                    path);
 }
 
 std::string Tool::parse_error(const CLI::ParseError& e,
@@ -251,7 +264,7 @@ std::string Tool::parse_error(const CLI::ParseError& e,
             at = static_cast<std::size_t>(it - words.begin()) + 1;
         }
     }
-    return message + "\nTry '" + path + " --help'.";
+    return see_help(message, path);
 }
 
 void Tool::add_dry_run() {

@@ -276,6 +276,32 @@ struct Config::Impl {
     }
 };
 
+namespace {
+
+/// toml++'s description of a syntax error, said plainly where it is not: a string whose closing
+/// quote is missing is reported as a control character (the line's end) inside the string.
+std::string syntax_error(std::string_view text, const toml::parse_error& e) {
+    const std::string_view what = e.description();
+    const auto& at = e.source().begin;
+    if (what.starts_with("Error while parsing string") && at.line > 0) {
+        std::size_t start = 0;
+        for (toml::source_index line = 1; line < at.line && start != std::string_view::npos;
+             ++line) {
+            start = text.find('\n', start);
+            if (start != std::string_view::npos) ++start;
+        }
+        if (start != std::string_view::npos) {
+            const auto end = text.find('\n', start);
+            const auto length = (end == std::string_view::npos ? text.size() : end) - start;
+            if (at.column > length)
+                return "unterminated string: the closing quote is missing on this line";
+        }
+    }
+    return std::string(what);
+}
+
+}  // namespace
+
 Config::Config() : impl_(std::make_unique<Impl>()) {
     impl_->keys = common_config_keys();
 }
@@ -291,8 +317,7 @@ Config Config::parse(std::string_view text, const std::string& origin, const Con
     try {
         c.impl_->table = toml::parse(text, origin);
     } catch (const toml::parse_error& e) {
-        throw Error(Exit::config,
-                    location(origin, e.source()) + ": " + std::string(e.description()));
+        throw Error(Exit::config, location(origin, e.source()) + ": " + syntax_error(text, e));
     }
     c.impl_->check_keys();
     return c;

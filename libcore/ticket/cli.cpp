@@ -49,6 +49,15 @@ TimePoint parse_time(const std::string& flag, const std::string& text) {
     throw Error(Exit::usage, flag + ": '" + text + "' is not a time (2026-11-21T10:15:03Z)");
 }
 
+/// A time to come: a date, or a duration from `now` ("2h": two hours from now).
+TimePoint parse_ahead(const std::string& flag, const std::string& text, TimePoint now) {
+    if (auto t = timeutil::parse_rfc3339(text)) return *t;
+    if (auto d = timeutil::parse_duration(text)) return now + *d;
+    throw Error(Exit::usage, flag + ": '" + text +
+                                 "' is neither a date (2026-11-21T10:15:03Z) nor a duration from "
+                                 "now (2h, 3d)");
+}
+
 std::optional<TimePoint> parse_since(const std::string& text, TimePoint now) {
     if (text.empty()) return std::nullopt;
     if (auto t = timeutil::parse_since(text, now)) return t;
@@ -192,8 +201,8 @@ Exit outages_add(Env& env) {
     const Options& opt = env.opt;
     Outage o;
     o.device = opt.device;
-    o.from = opt.from.empty() ? env.now : parse_time("--from", opt.from);
-    o.until = parse_time("--until", opt.until);
+    o.from = opt.from.empty() ? env.now : parse_ahead("--from", opt.from, env.now);
+    o.until = parse_ahead("--until", opt.until, env.now);
     o.reason = opt.reason;
     std::vector<std::string> records;
     change(env.state, env.dry(), [&](SQLite::Database& db) {
@@ -433,8 +442,11 @@ void add_options(Tool& tool, Options& o) {
         {"outages add", "put a device on the outage list",
          [&o](CLI::App& a) {
              a.add_option("device", o.device, "device name")->required();
-             a.add_option("--from", o.from, "start (default: now)")->type_name("TIME");
-             a.add_option("--until", o.until, "end")->type_name("TIME")->required();
+             a.add_option("--from", o.from, "start: a date, or a duration from now (default: now)")
+                 ->type_name("WHEN");
+             a.add_option("--until", o.until, "end: a date, or a duration from now (4h)")
+                 ->type_name("WHEN")
+                 ->required();
              a.add_option("--reason", o.reason, "why, for people")->type_name("TEXT");
          },
          outages_add},
@@ -459,7 +471,7 @@ void add_options(Tool& tool, Options& o) {
                  ->required();
              a.add_option("limit", o.limit, "alerts in the window that make a ticket")
                  ->required()
-                 ->check(CLI::PositiveNumber);
+                 ->check(CLI::Range(1, 1000000));
              a.add_option("--device", o.device, "only for this device")->type_name("NAME");
              a.add_option("--region", o.region, "only for this region")->type_name("NAME");
              a.add_option("--window", o.window, "counting window for this rule (e.g. 12h)")
