@@ -399,10 +399,21 @@ Route route(SQLite::Database& db, const Settings& settings, const std::string& b
         center = settings.default_center;
         via = "default";
     }
-    if (center.empty()) return r;
+    if (center.empty()) {
+        r.problem =
+            "[ticket] default_center is not set and no building rule routes them (set it, and "
+            "add the center: swd-ticket centers add NAME --email ADDRESS)";
+        return r;
+    }
     SQLite::Statement c(db, "SELECT email, pager FROM ticket_centers WHERE name = ?");
     c.bind(1, center);
-    if (!c.executeStep()) return r;
+    if (!c.executeStep()) {
+        r.problem = (via == "default" ? "[ticket] default_center '" + center + "'"
+                                      : "center '" + center + "' of " + via) +
+                    " is not a known center (swd-ticket centers add " + center +
+                    " --email ADDRESS)";
+        return r;
+    }
     r.center = center;
     r.to = split_addresses(c.getColumn(0).getString());
     r.pager = c.getColumn(1).getString();

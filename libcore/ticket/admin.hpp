@@ -94,7 +94,8 @@ struct Route {
     std::string center;  ///< empty: no center known (unrouted)
     std::vector<std::string> to;
     std::string pager;
-    std::string via;  ///< "building B", "building B served by B2", "default"
+    std::string via;      ///< "building B", "building B served by B2", "default"
+    std::string problem;  ///< with no center: why, and what to do about it
 };
 /// Building -> center; a building without staff names the building that serves it (followed
 /// up to 8 steps); else the default center.

@@ -81,12 +81,14 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     BackgroundCheckpoints checkpoints(state);
     std::size_t printed = 0, recovered = 0;
     bool paged = false;
+    Unrouted unrouted;
     const auto print_finished = [&](const std::vector<Ticket>& tickets) {
         for (const auto& t : tickets) {
             out.write(ticket_record(t));
             paged = paged || t.paged;
         }
         printed += tickets.size();
+        count_unrouted(tickets, unrouted);
     };
     // Tickets a killed run made and never finished: finished (and printed) first.
     if (!tool.common().dry_run) {
@@ -126,6 +128,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     if (recovered > 0)
         spdlog::info("{} ticket{} a stopped run left unfinished, finished now", recovered,
                      recovered == 1 ? "" : "s");
+    warn_unrouted(unrouted);
     if (pages.sent + pages.retry + pages.failed > 0)
         spdlog::info("pages: {} sent, {} to retry, {} failed", pages.sent, pages.retry,
                      pages.failed);
@@ -155,6 +158,7 @@ Exit send(Tool& tool, const Options& opt, State& state, const Settings& s, TimeP
         return Exit::ok;
     }
     const SendReport r = ticket::send(state, s, now, opt.flush);
+    warn_unrouted(r.unrouted);
     spdlog::info("{} sent, {} to retry, {} failed; {} tickets, {} merged, {} updates, {} recovered",
                  r.mail.sent, r.mail.retry, r.mail.failed, r.mails, r.digests, r.updates,
                  r.finished);

@@ -110,10 +110,10 @@ class Finisher {
         t.center = r.center;
         t.to = r.to;
         if (r.center.empty()) {
-            spdlog::warn(
-                "ticket {}: no maintenance center for {} (set [ticket] default_center "
-                "and add it with: swd-ticket centers add)",
-                t.id, t.building.empty() ? "device " + t.device : "building " + t.building);
+            spdlog::info("ticket {}: unrouted ({}): {}", t.id,
+                         t.building.empty() ? "device " + t.device : "building " + t.building,
+                         r.problem);
+            t.unrouted = r.problem;
             t.status = "unrouted";
             store(t, "unrouted");
             return;
@@ -344,9 +344,21 @@ outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::T
     return outbox::deliver(state, settings.smtp, settings.retry, now, "page");
 }
 
+void count_unrouted(const std::vector<Ticket>& tickets, Unrouted& counts) {
+    for (const auto& t : tickets)
+        if (!t.unrouted.empty()) ++counts[t.unrouted];
+}
+
+void warn_unrouted(const Unrouted& counts) {
+    for (const auto& [why, n] : counts)
+        spdlog::warn("{} ticket{} unrouted: {}", n, n == 1 ? "" : "s", why);
+}
+
 SendReport send(State& state, const Settings& settings, timeutil::TimePoint now, bool flush) {
     SendReport report;
-    report.finished = static_cast<int>(recover_tickets(state, settings, now, true).size());
+    const auto recovered = recover_tickets(state, settings, now, true);
+    report.finished = static_cast<int>(recovered.size());
+    count_unrouted(recovered, report.unrouted);
 
     // Held tickets whose shift has ended: one message per center.
     std::map<std::string, std::vector<std::string>> held;

@@ -6,6 +6,7 @@
 // out, and delivers the outbox on the retry ladder.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,19 @@ std::vector<Ticket> recover_tickets(State& state, const Settings& settings, time
 /// that fails now stays queued and `send` retries it on the ladder.
 outbox::Report deliver_pages(State& state, const Settings& settings, timeutil::TimePoint now);
 
+/// How many tickets were left unrouted, by why: said once per run, not once per ticket.
+using Unrouted = std::map<std::string, int>;
+/// Adds the unrouted tickets among `tickets` to `counts`.
+void count_unrouted(const std::vector<Ticket>& tickets, Unrouted& counts);
+/// One warning per reason: "3 tickets unrouted: [ticket] default_center is not set ...".
+void warn_unrouted(const Unrouted& counts);
+
 struct SendReport {
-    int finished = 0;  ///< tickets recovered by recover_tickets
-    int mails = 0;     ///< ticket mails written
-    int digests = 0;   ///< merged messages for held tickets
-    int updates = 0;   ///< update mails written
+    int finished = 0;   ///< tickets recovered by recover_tickets
+    Unrouted unrouted;  ///< those of them still unrouted
+    int mails = 0;      ///< ticket mails written
+    int digests = 0;    ///< merged messages for held tickets
+    int updates = 0;    ///< update mails written
     outbox::Report mail;
 };
 

@@ -61,6 +61,7 @@ struct Ticket {
     bool paged = false;
     std::vector<std::string> alerts;               ///< alert ids, oldest first
     std::vector<timeutil::TimePoint> alert_times;  ///< their times, same order
+    std::string unrouted;  ///< why no center was found, when finished so (not stored)
 
     bool open() const { return !closed.has_value(); }
 };

@@ -39,7 +39,7 @@ expect_status 2 swd-ticket outages remove one 2>/dev/null
 expect_status 2 swd-ticket outages add pos-1 --from 2026-11-22T12:00:00Z --until 2026-11-22T08:00:00Z 2>order.err
 assert_contains order.err "--until must be after --from"
 expect_status 2 swd-ticket outages add pos-1 --until tomorrow 2>when.err
-assert_contains when.err "--until: 'tomorrow' is not a time"
+assert_contains when.err "--until: 'tomorrow' is neither a date"
 
 # Centers and buildings.
 swd-ticket centers add mc-east --email "a@example.com, b@example.com" --pager p@example.com

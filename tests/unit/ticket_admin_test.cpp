@@ -86,6 +86,13 @@ TEST_CASE("routing: building, served-by chain, default center, unrouted", "[tick
     f.s.default_center = "mc-default";
     auto r = swd::ticket::route(f.state.db(), f.s, "Building 7");
     CHECK(r.center.empty());  // the default center is not defined yet
+    CHECK(r.problem ==
+          "[ticket] default_center 'mc-default' is not a known center (swd-ticket centers add "
+          "mc-default --email ADDRESS)");
+    auto no_default = f.s;
+    no_default.default_center.clear();
+    CHECK_THAT(swd::ticket::route(f.state.db(), no_default, "Building 7").problem,
+               Catch::StartsWith("[ticket] default_center is not set"));
 
     f.write([&](SQLite::Database& db) {
         swd::ticket::set_center(db, "mc-east", "east@example.com, east2@example.com",
@@ -100,6 +107,7 @@ TEST_CASE("routing: building, served-by chain, default center, unrouted", "[tick
     });
     r = swd::ticket::route(f.state.db(), f.s, "Building 12");
     CHECK(r.center == "mc-east");
+    CHECK(r.problem.empty());
     CHECK(r.to == std::vector<std::string>{"east@example.com", "east2@example.com"});
     CHECK(r.pager == "pager@example.com");
     r = swd::ticket::route(f.state.db(), f.s, "annex");
