@@ -95,9 +95,14 @@ class RejectSink {
         put(rec);
     }
 
-    /// A line that was not: `line` holds its text and `source` where it was.
+    /// A line that was not: `line` holds its text and `source` where it was. On stderr these
+    /// are capped, as garbage input makes one per pseudo-line.
     void line(const jsonl::Item& item, const Reject& reject) {
-        if (!file_) return log(item, reject);
+        if (!file_) {
+            bad_lines_(escape_controls(item.source) + ":" + std::to_string(item.line) + ": " +
+                       std::string(reason_name(reject.reason)) + ": " + reject.detail);
+            return;
+        }
         jsonl::Record rec = start(reject);
         rec.field("line", item.text);
         rec.field("source", item.source + ":" + std::to_string(item.line));
@@ -106,11 +111,13 @@ class RejectSink {
 
     /// Flushes the file; throws Error when a write failed.
     void finish() {
+        bad_lines_.finish();
         if (file_ && (std::fflush(file_.get()) != 0 || std::ferror(file_.get())))
             throw Error(Exit::partial, "rejects file " + path_ + ": " + errno_text(errno));
     }
 
   private:
+    jsonl::LineWarnings bad_lines_;
     struct Close {
         void operator()(std::FILE* f) const { std::fclose(f); }
     };

@@ -1,5 +1,7 @@
 #include "libcore/base/jsonl.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cassert>
 #include <charconv>
 #include <cmath>
@@ -313,6 +315,25 @@ Record::Record(std::string_view type, int version) {
 std::string Record::finish() {
     end_object();
     return take();
+}
+
+LineWarnings::~LineWarnings() {
+    try {
+        finish();
+    } catch (...) {  // a log that cannot be written has nowhere to say so
+    }
+}
+
+void LineWarnings::operator()(const std::string& text) {
+    if (seen_++ < cap_) spdlog::warn("{}", text);
+}
+
+void LineWarnings::finish() {
+    if (seen_ > cap_) {
+        const std::size_t more = seen_ - cap_;
+        spdlog::warn("... and {} more bad line{}", more, more == 1 ? "" : "s");
+    }
+    seen_ = std::min(seen_, cap_);
 }
 
 }  // namespace swd::jsonl

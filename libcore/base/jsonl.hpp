@@ -43,6 +43,27 @@ class Reader {
     simdjson::dom::parser parser_;
 };
 
+/// Warnings about bad input lines, capped: the first `cap` go to the log as they come, then only
+/// their number, said once by finish() ("... and 388 more bad lines"), so that binary or
+/// garbage input gives a few lines on stderr, not one per pseudo-line.
+class LineWarnings {
+  public:
+    explicit LineWarnings(std::size_t cap = 10) : cap_(cap) {}
+    /// Says what finish() has not said yet.
+    ~LineWarnings();
+    LineWarnings(const LineWarnings&) = delete;
+    LineWarnings& operator=(const LineWarnings&) = delete;
+
+    /// One warning (a whole line, "FILE:LINE: why"), said or counted.
+    void operator()(const std::string& text);
+    /// Says how many were not said, if any.
+    void finish();
+
+  private:
+    std::size_t cap_;
+    std::size_t seen_ = 0;
+};
+
 /// Field access on a parsed object; absent or of another type gives nullopt.
 std::optional<std::string_view> get_string(simdjson::dom::element obj, std::string_view key);
 std::optional<std::int64_t> get_int(simdjson::dom::element obj, std::string_view key);

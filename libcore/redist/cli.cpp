@@ -144,6 +144,7 @@ void Run::settle() {
 std::vector<Failure> Run::read_inputs() {
     std::vector<Failure> failures;
     int other_server = 0;
+    jsonl::LineWarnings warn;
     for (const auto& input : resolve_inputs(opt_.inputs)) {
         jsonl::Reader reader({input});
         jsonl::Item item;
@@ -157,7 +158,7 @@ std::vector<Failure> Run::read_inputs() {
                 break;
             }
             const auto bad = [&](const std::string& why) {
-                spdlog::warn("{}:{}: {}", item.source, item.line, why);
+                warn(escape_controls(item.source) + ":" + std::to_string(item.line) + ": " + why);
                 partial_ = true;
             };
             if (!item.ok()) {
@@ -199,6 +200,7 @@ std::vector<Failure> Run::read_inputs() {
             failures.push_back(std::move(f));
         }
     }
+    warn.finish();
     if (other_server > 0)
         spdlog::warn("{} failed record(s) of other servers skipped (this is {}; see --server)",
                      other_server, server_);

@@ -99,9 +99,10 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     AlertFeed feed(opt.inputs, now, static_cast<std::size_t>(s.batch));
     std::span<const Alert> batch;
     std::vector<std::string> warnings;
+    jsonl::LineWarnings bad_lines;
     while (feed.next(batch, warnings)) {
         for (const auto& w : warnings)
-            spdlog::warn("{}", w);
+            bad_lines(w);
         if (batch.empty()) continue;
         alerts += batch.size();
         if (tool.common().dry_run) {
@@ -121,6 +122,7 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     }
     if (paged) pages += deliver_pages(state, s, now);
     const bool bad = feed.finish();
+    bad_lines.finish();
     out.finish();
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",
                  alerts, tool.common().dry_run ? total.created.size() : printed, total.updated,
@@ -357,7 +359,7 @@ Exit failed(Env& env) {
 Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
     RecordOutput out(tool.format(), {"dist", "server", "device", "package", "status", "by"});
     std::vector<std::string> changed;
-    const auto warn = [](const std::string& text) { spdlog::warn("{}", text); };
+    jsonl::LineWarnings warn;
     const bool bad = each_record(
         opt.inputs,
         [&](const jsonl::Item& item, std::string& why) {
@@ -382,6 +384,7 @@ Exit resolve(Tool& tool, const Options& opt, State& state, TimePoint now) {
             return true;
         },
         warn);
+    warn.finish();
     out.finish();
     if (interrupted()) return Exit::interrupted;
     return bad ? Exit::partial : Exit::ok;
