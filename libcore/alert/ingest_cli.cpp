@@ -17,6 +17,7 @@
 #include "libcore/base/ids.hpp"
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
+#include "libcore/base/progress.hpp"
 #include "libcore/base/state.hpp"
 #include "libcore/base/text.hpp"
 #include "libcore/mail/mailbox.hpp"
@@ -54,37 +55,6 @@ struct Pending {
     std::string id;
 };
 
-class Progress {
-  public:
-    Progress(std::string tool, bool enabled) : tool_(std::move(tool)), enabled_(enabled) {}
-
-    /// `done` of `total`: bytes of an mbox, messages of a Maildir.
-    void update(const std::string& name, bool maildir, std::uint64_t done,
-                std::optional<std::uint64_t> total, std::uint64_t messages) {
-        if (!enabled_) return;
-        if (!total || *total < (maildir ? progress_messages : progress_bytes)) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_ < std::chrono::milliseconds(250)) return;
-        last_ = now;
-        const double pct =
-            *total ? 100.0 * static_cast<double>(done) / static_cast<double>(*total) : 100.0;
-        std::fprintf(stderr, "\r%s: %s: %llu messages, %.0f%%\033[K", tool_.c_str(), name.c_str(),
-                     static_cast<unsigned long long>(messages), pct);
-        shown_ = true;
-    }
-    void clear() {
-        if (!shown_) return;
-        std::fputs("\r\033[K", stderr);
-        shown_ = false;
-    }
-
-  private:
-    std::string tool_;
-    bool enabled_;
-    bool shown_ = false;
-    std::chrono::steady_clock::time_point last_{};
-};
-
 void flush_file(std::FILE* f, const std::string& what) {
     if (std::fflush(f) == 0) return;
     if (errno == EPIPE) throw OutputClosed();
@@ -99,7 +69,7 @@ class Run {
           dry_run_(tool.common().dry_run),
           keep_(opt.keep || opt.no_state || tool.common().dry_run),
           out_(tool.format(), {"id", "date", "from", "failure", "device", "subject"}),
-          progress_(tool.name(), isatty(STDERR_FILENO) && !tool.common().quiet) {}
+          progress_(tool.name(), stderr_is_terminal() && !tool.common().quiet) {}
 
     Exit go() {
         // Records go out a batch at a time (flush()): a pipe or file gets them in 64 KiB
@@ -162,8 +132,8 @@ class Run {
                 ++count;
                 batch_.push_back(std::move(p));
                 if (batch_.size() >= batch_size) flush();
-                progress_.update(input.display(), maildir, maildir ? count : reader.done(),
-                                 reader.total(), count);
+                show_progress(input.display(), maildir, maildir ? count : reader.done(),
+                              reader.total(), count);
             }
         } catch (const Error& e) {
             if (e.code() == Exit::interrupted) return;
@@ -399,6 +369,19 @@ class Run {
     bool keep_;
     RecordOutput out_;
     Progress progress_;
+
+    /// `done` of `total` (bytes of an mbox, messages of a Maildir), for a large source only.
+    void show_progress(const std::string& name, bool maildir, std::uint64_t done,
+                       std::optional<std::uint64_t> total, std::uint64_t messages) {
+        if (!progress_.due() || !total || *total < (maildir ? progress_messages : progress_bytes))
+            return;
+        const double pct =
+            *total ? 100.0 * static_cast<double>(done) / static_cast<double>(*total) : 100.0;
+        char figures[64];
+        std::snprintf(figures, sizeof figures, "%llu messages, %.0f%%",
+                      static_cast<unsigned long long>(messages), pct);
+        progress_.update(name + ": " + figures);
+    }
     Rules rules_;
     mailbox::ReadOptions read_options_;
     std::optional<State> state_;

@@ -9,6 +9,7 @@
 #include "libcore/base/format.hpp"
 #include "libcore/base/input.hpp"
 #include "libcore/base/jsonl.hpp"
+#include "libcore/base/progress.hpp"
 #include "libcore/base/state.hpp"
 #include "libcore/base/text.hpp"
 #include "libcore/mail/outbox.hpp"
@@ -100,7 +101,9 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
     std::span<const Alert> batch;
     std::vector<std::string> warnings;
     jsonl::LineWarnings bad_lines;
+    Progress progress(tool.name(), stderr_is_terminal() && !tool.common().quiet);
     while (feed.next(batch, warnings)) {
+        if (!warnings.empty()) progress.clear();
         for (const auto& w : warnings)
             bad_lines(w);
         if (batch.empty()) continue;
@@ -116,12 +119,15 @@ Exit process(Tool& tool, const Options& opt, State& state, const Settings& s, Ti
         checkpoints.committed();
         total += r;
         print_finished(finish_tickets(state, s, now, r.created));
+        progress.update(std::to_string(alerts) + " alerts, " + std::to_string(printed) +
+                        " tickets");
         // A page goes to the center at once, not at the next send.
         if (paged) pages += deliver_pages(state, s, now);
         paged = false;
     }
     if (paged) pages += deliver_pages(state, s, now);
     const bool bad = feed.finish();
+    progress.clear();
     bad_lines.finish();
     out.finish();
     spdlog::info("{} alerts: {} tickets, {} updates, {} counted, {} suppressed, {} duplicates",

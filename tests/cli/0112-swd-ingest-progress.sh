@@ -5,29 +5,6 @@
 # terminal is in 0108.)
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 
-# on_tty OUT COMMAND... — runs COMMAND with stderr on a pseudo-terminal (stdout to /dev/null),
-# writes what the terminal received to OUT and prints the exit status.
-on_tty() {
-    $PY - "$@" <<'PYEOF'
-import os, pty, subprocess, sys
-out, cmd = sys.argv[1], sys.argv[2:]
-master, slave = pty.openpty()
-p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
-os.close(slave)
-data = b""
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    data += chunk
-open(out, "wb").write(data)
-print(p.wait())
-PYEOF
-}
-
 # A small mbox on a terminal: exactly the reject line of its broken message, nothing else.
 cp "$SRC/examples/mail/alerts.mbox" small.mbox
 off=$(grep -b '^From MAILER-DAEMON' small.mbox | cut -d: -f1)

@@ -216,6 +216,29 @@ start_http() {
     wait_port "$port"
 }
 
+# on_tty OUT COMMAND... — runs COMMAND with stderr on a pseudo-terminal (stdout to /dev/null),
+# writes what the terminal received to OUT and prints the exit status.
+on_tty() {
+    $PY - "$@" <<'PYEOF'
+import os, pty, subprocess, sys
+out, cmd = sys.argv[1], sys.argv[2:]
+master, slave = pty.openpty()
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
+os.close(slave)
+data = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+open(out, "wb").write(data)
+print(p.wait())
+PYEOF
+}
+
 # json_get FILE EXPR — evaluates a Python expression over the JSON records of FILE (a list `r`).
 json_get() {
     $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(eval(sys.argv[2]))' "$1" "$2"
