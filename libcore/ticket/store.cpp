@@ -414,7 +414,6 @@ std::vector<std::string> report_records(SQLite::Database& db, const std::string&
     if (by != "region" && by != "failure" && by != "device" && by != "center")
         throw Error(Exit::usage, "report --by: expected region, failure, device or center");
     std::map<std::string, Row> rows;
-    const std::string from = since ? format_rfc3339(*since) : "";
     if (by != "center") {
         SQLite::Statement q(db, "SELECT coalesce(" + by +
                                     ", ''), count(*), sum(action LIKE 'suppressed%') "
@@ -426,10 +425,13 @@ std::vector<std::string> report_records(SQLite::Database& db, const std::string&
             r.suppressed = q.getColumn(2).getInt64();
         }
     }
+    // Tickets on the alerts' time basis: a ticket counts from the time of the alert that made
+    // it, so that --since takes the same alerts and tickets (a replay made today of last week's
+    // alerts counts last week).
     SQLite::Statement q(db, "SELECT " + by +
                                 ", count(*), sum(closed IS NULL) FROM tickets "
-                                "WHERE ?1 = '' OR created >= ?1 GROUP BY 1");
-    q.bind(1, from);
+                                "WHERE trigger_at >= ?1 GROUP BY 1");
+    q.bind(1, since ? secs(*since) : std::numeric_limits<std::int64_t>::min());
     while (q.executeStep()) {
         Row& r = rows[q.getColumn(0).getString()];
         r.tickets = q.getColumn(1).getInt64();

@@ -149,6 +149,12 @@ TEST_CASE("reports count alerts and tickets per key, and refuse an unknown key",
     REQUIRE(by_region.size() == 2);
     CHECK(has(by_region[0], "\"key\":\"east\",\"alerts\":3"));
     CHECK(has(by_region[1], "\"key\":\"west\",\"alerts\":2"));
+    // One time basis: tickets count from the alert that made them (pos-1's at t0 + 30 min,
+    // pos-2's at t0 + 5 min), not from when they were made (t0 + 2 h, both): after t0 + 10 min,
+    // pos-1's alerts and ticket, nothing of pos-2.
+    const auto by_device = swd::ticket::report_records(f.state.db(), "device", t0 + 10min);
+    REQUIRE(by_device.size() == 1);
+    CHECK(has(by_device[0], "\"key\":\"pos-1\",\"alerts\":3,\"suppressed\":0,\"tickets\":1"));
     const auto [code, message] = swd::test::status_of(
         [&] { swd::ticket::report_records(f.state.db(), "colour", std::nullopt); });
     CHECK(code == swd::Exit::usage);
