@@ -11,6 +11,7 @@
 
 #include "libcore/base/digest.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/fd.hpp"
 
 namespace swd::beneath {
 
@@ -19,20 +20,6 @@ namespace {
 [[noreturn]] void fail_errno(const std::string& what, int err) {
     throw Error(Exit::config, what + ": " + errno_text(err));
 }
-
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 bool write_full(int fd, const char* data, std::size_t n) {
     while (n > 0) {

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "libcore/base/error.hpp"
+#include "libcore/base/fd.hpp"
 
 extern char** environ;
 
@@ -23,25 +24,6 @@ namespace swd::process {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-class Fd {
-  public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-
-    int get() const { return fd_; }
-    bool open() const { return fd_ >= 0; }
-    void reset(int fd = -1) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 [[noreturn]] void fail(const Command& cmd, int err) {
     throw Error(Exit::config, "cannot run '" + cmd.argv.front() + "': " + errno_text(err));

@@ -14,6 +14,7 @@
 
 #include "libcore/base/beneath.hpp"
 #include "libcore/base/error.hpp"
+#include "libcore/base/fd.hpp"
 #include "libcore/base/text.hpp"
 
 namespace swd::package {
@@ -21,20 +22,6 @@ namespace swd::package {
 namespace {
 
 // A file descriptor closed on destruction.
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
-
 using Archive = std::unique_ptr<archive, decltype(&archive_read_free)>;
 
 // libarchive's reason for the last failure, on one line.

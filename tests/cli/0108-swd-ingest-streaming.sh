@@ -37,22 +37,5 @@ echo "peak RSS ${rss_mb} MB for $((size >> 20)) MB, $n messages"
 
 # Progress: not when stderr is a file (above), but on a terminal, and only for a large source.
 grep -q '%' err.txt && fail "progress on a non-terminal"
-$PY - big.mbox <<'PYEOF' >tty.txt
-import os, pty, subprocess, sys
-master, slave = pty.openpty()
-p = subprocess.Popen(["swd-ingest", "--no-state", sys.argv[1]], stdout=subprocess.DEVNULL,
-                     stderr=slave)
-os.close(slave)
-data = b""
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    data += chunk
-p.wait()
-sys.stdout.write(data.decode("utf-8", "replace"))
-PYEOF
+on_tty tty.txt swd-ingest --no-state big.mbox >/dev/null
 grep -q "swd-ingest: big.mbox: [0-9]* messages, [0-9]*%" tty.txt || fail "no progress line on a terminal: $(head -c 300 tty.txt)"
