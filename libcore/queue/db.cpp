@@ -351,6 +351,21 @@ std::string Event::to_record() const {
     return r.finish();
 }
 
+Event request_event(const Request& r, std::string cls, const char* severity, bool open,
+                    std::string package, std::string message, const std::string& ts) {
+    Event e;
+    e.cls = std::move(cls);
+    e.severity = severity;
+    e.open = open;
+    e.request = r.id;
+    e.dist = r.dist;
+    e.target = r.target;
+    e.package = std::move(package);
+    e.message = std::move(message);
+    e.time = ts;
+    return e;
+}
+
 Event add_event(SQLite::Database& db, Event e, const std::vector<std::string>& closes) {
     const auto when = timeutil::parse_rfc3339(e.time).value_or(timeutil::now());
     e.id = ids::next(db, 'E', when);

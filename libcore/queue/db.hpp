@@ -100,6 +100,10 @@ struct Event {
     std::string to_record() const;
 };
 
+/// An event about request `r` (its id, distribution and target), at `ts`.
+Event request_event(const Request& r, std::string cls, const char* severity, bool open,
+                    std::string package, std::string message, const std::string& ts);
+
 /// Inserts an event (id assigned with ids::next inside the caller's transaction). When
 /// `closes` is not empty, the open events of the same request whose class is in `closes` (and,
 /// for SWD_Start, whose package is the event's package) are closed by it.

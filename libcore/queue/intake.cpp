@@ -262,15 +262,8 @@ std::vector<Request> store(SQLite::Database& db, const Intake& in, timeutil::Tim
     for (auto r : in.requests) {
         r.id = ids::next(db, 'R', now);
         insert_request(db, r);
-        Event e;
-        e.cls = "SWD_Received";
-        e.severity = harmless;
-        e.request = r.id;
-        e.dist = r.dist;
-        e.target = r.target;
-        e.message = r.mode + " request received: " + join(r.packages, " ");
-        e.time = ts;
-        add_event(db, e);
+        add_event(db, request_event(r, "SWD_Received", harmless, false, "",
+                                    r.mode + " request received: " + join(r.packages, " "), ts));
         out.push_back(std::move(r));
     }
     return out;

@@ -73,15 +73,8 @@ Request operate(SQLite::Database& db, Operation op, const std::string& id, const
         delete_request(db, id);
     else
         update_request(db, r);
-    Event e;
-    e.cls = "SWD_Operator";
-    e.severity = harmless;
-    e.request = r.id;
-    e.dist = r.dist;
-    e.target = r.target;
-    e.message = std::string(verb(op)) + " by operator";
-    e.time = ts;
-    add_event(db, e);
+    add_event(db, request_event(r, "SWD_Operator", harmless, false, "",
+                                std::string(verb(op)) + " by operator", ts));
     return r;
 }
 

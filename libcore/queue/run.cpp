@@ -73,21 +73,6 @@ class RunLock {
     int fd_ = -1;
 };
 
-Event make_event(const Request& r, std::string cls, const char* severity, bool open,
-                 std::string package, std::string message, const std::string& ts) {
-    Event e;
-    e.cls = std::move(cls);
-    e.severity = severity;
-    e.open = open;
-    e.request = r.id;
-    e.dist = r.dist;
-    e.target = r.target;
-    e.package = std::move(package);
-    e.message = std::move(message);
-    e.time = ts;
-    return e;
-}
-
 class Manager {
   public:
     Manager(State& st, const Settings& s, distlog::Appender& log, RecordOutput& out,
@@ -283,28 +268,30 @@ class Manager {
             --r.push_left;
             r.queue = "hold";
             r.not_before = timeutil::format_rfc3339(now + timeutil::Duration(r.retry_interval));
-            c.events.push_back({make_event(r, "SWD_Rescheduled", warning, false, package,
-                                           "distribution rescheduled for " + r.not_before + " (" +
-                                               std::to_string(r.push_left) + " push retries left)",
-                                           ts),
-                                {"SWD_List_Start"}});
+            c.events.push_back(
+                {request_event(r, "SWD_Rescheduled", warning, false, package,
+                               "distribution rescheduled for " + r.not_before + " (" +
+                                   std::to_string(r.push_left) + " push retries left)",
+                               ts),
+                 {"SWD_List_Start"}});
         } else if (r.pull_left > 0) {
             --r.pull_left;
             r.queue = "pull";
             r.mode = "pull";
-            c.events.push_back({make_event(r, "SWD_Pull", warning, false, package,
-                                           "no push retries left: switched to authoritative pull, "
-                                           "waiting for " +
-                                               r.target + " to log in",
-                                           ts),
-                                {"SWD_List_Start"}});
+            c.events.push_back(
+                {request_event(r, "SWD_Pull", warning, false, package,
+                               "no push retries left: switched to authoritative pull, "
+                               "waiting for " +
+                                   r.target + " to log in",
+                               ts),
+                 {"SWD_List_Start"}});
         } else {
             r.queue = "abort";
             c.events.push_back(
-                {make_event(r, "SWD_List_Failed", minor, true, package,
-                            "package list processing failed; last attempted package " + package +
-                                ": " + detail,
-                            ts),
+                {request_event(r, "SWD_List_Failed", minor, true, package,
+                               "package list processing failed; last attempted package " + package +
+                                   ": " + detail,
+                               ts),
                  {"SWD_List_Start"}});
         }
         queue_line = {{"dist", r.dist},     {"event", "queue"}, {"request", r.id},
@@ -331,8 +318,8 @@ class Manager {
                 const auto pkg = pkg_at(rep.index);
                 r.last_package = pkg;
                 c.events.push_back(
-                    {make_event(r, "SWD_Start", warning, true, pkg,
-                                "distribution of " + pkg + " to " + r.target + " started", ts),
+                    {request_event(r, "SWD_Start", warning, true, pkg,
+                                   "distribution of " + pkg + " to " + r.target + " started", ts),
                      {}});
                 lines.push_back({{"dist", r.dist},
                                  {"event", "start"},
@@ -352,20 +339,22 @@ class Manager {
                     r.pos = rep.index + 1;
                     line.emplace_back("result", "success");
                     if (rep.step.already) line.emplace_back("detail", "already installed");
-                    c.events.push_back({make_event(r, "SWD_Success", harmless, false, pkg,
-                                                   pkg +
-                                                       (rep.step.already ? " already installed on "
-                                                                         : " installed on ") +
-                                                       r.target,
-                                                   ts),
-                                        {"SWD_Start"}});
+                    c.events.push_back(
+                        {request_event(
+                             r, "SWD_Success", harmless, false, pkg,
+                             pkg +
+                                 (rep.step.already ? " already installed on " : " installed on ") +
+                                 r.target,
+                             ts),
+                         {"SWD_Start"}});
                 } else {
                     line.emplace_back("result", "failed");
                     line.emplace_back("failure", rep.step.failure);
                     line.emplace_back("detail", rep.step.detail);
                     c.events.push_back(
-                        {make_event(r, "SWD_Failed", minor, true, pkg,
-                                    "distribution of " + pkg + " failed: " + rep.step.detail, ts),
+                        {request_event(r, "SWD_Failed", minor, true, pkg,
+                                       "distribution of " + pkg + " failed: " + rep.step.detail,
+                                       ts),
                          {"SWD_Start"}});
                 }
                 if (!rep.step.install_id.empty())
@@ -375,8 +364,8 @@ class Manager {
             }
             case Report::Kind::woke:
                 c.events.push_back(
-                    {make_event(r, "SWD_Wake", warning, false, "",
-                                "wake-on-LAN for " + r.target + ": " + rep.step.detail, ts),
+                    {request_event(r, "SWD_Wake", warning, false, "",
+                                   "wake-on-LAN for " + r.target + ": " + rep.step.detail, ts),
                      {}});
                 lines.push_back({{"dist", r.dist},
                                  {"event", "wake"},
@@ -392,12 +381,12 @@ class Manager {
                     r.last_failure.clear();
                     r.last_error.clear();
                     ++report_.done;
-                    c.events.push_back(
-                        {make_event(r, "SWD_List_Success", harmless, false, "",
-                                    "package list processed: " + std::to_string(r.packages.size()) +
-                                        " package(s) on " + r.target,
-                                    ts),
-                         {"SWD_List_Start"}});
+                    c.events.push_back({request_event(r, "SWD_List_Success", harmless, false, "",
+                                                      "package list processed: " +
+                                                          std::to_string(r.packages.size()) +
+                                                          " package(s) on " + r.target,
+                                                      ts),
+                                        {"SWD_List_Start"}});
                     queue_line = {{"dist", r.dist},
                                   {"event", "queue"},
                                   {"request", r.id},
@@ -407,8 +396,8 @@ class Manager {
                     r.queue = "incoming";
                     r.pos = std::max(r.pos, rep.index);
                     c.events.push_back(
-                        {make_event(r, "SWD_Interrupted", warning, false, pkg_at(r.pos),
-                                    "stopped; the package list resumes at " + pkg_at(r.pos), ts),
+                        {request_event(r, "SWD_Interrupted", warning, false, pkg_at(r.pos),
+                                       "stopped; the package list resumes at " + pkg_at(r.pos), ts),
                          {}});
                     queue_line = {{"dist", r.dist},      {"event", "queue"},
                                   {"request", r.id},     {"target", r.target},
@@ -421,8 +410,8 @@ class Manager {
                     r.last_error = rep.step.detail;
                     if (rep.unreachable) {
                         c.events.push_back(
-                            {make_event(r, "SWD_Unreachable", minor, true, pkg,
-                                        r.target + " is not reachable: " + rep.step.detail, ts),
+                            {request_event(r, "SWD_Unreachable", minor, true, pkg,
+                                           r.target + " is not reachable: " + rep.step.detail, ts),
                              {}});
                         lines.push_back({{"dist", r.dist},
                                          {"event", "result"},
@@ -536,10 +525,10 @@ class Manager {
                                   ? r->packages[static_cast<std::size_t>(r->pos)]
                                   : std::string();
             events.push_back(
-                add_event(db, make_event(*r, "SWD_List_Start", warning, true, next,
-                                         "package list processing started on " + r->target +
-                                             " (attempt " + std::to_string(r->attempts) + ")",
-                                         ts)));
+                add_event(db, request_event(*r, "SWD_List_Start", warning, true, next,
+                                            "package list processing started on " + r->target +
+                                                " (attempt " + std::to_string(r->attempts) + ")",
+                                            ts)));
             Job job;
             job.target = find_target(db, r->target);
             job.req = std::move(*r);
@@ -569,9 +558,9 @@ class Manager {
                                              ? "its packages are installed; its list completes"
                                              : "it resumes at " + pkg;
                 events.push_back(add_event(
-                    db, make_event(r, "SWD_Resumed", warning, false, pkg,
-                                   "a previous run stopped while this request was active; " + then,
-                                   ts)));
+                    db, request_event(
+                            r, "SWD_Resumed", warning, false, pkg,
+                            "a previous run stopped while this request was active; " + then, ts)));
                 resumed.push_back(r);
             }
         });
