@@ -18,7 +18,7 @@ namespace swd::beneath {
 namespace {
 
 [[noreturn]] void fail_errno(const std::string& what, int err) {
-    throw Error(Exit::config, what + ": " + errno_text(err));
+    throw errno_error(Exit::config, what, err);
 }
 
 bool write_full(int fd, const char* data, std::size_t n) {

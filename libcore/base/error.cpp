@@ -10,4 +10,8 @@ std::string errno_text(int err) {
     return std::string(strerror_r(err, buf, sizeof buf));
 }
 
+Error errno_error(Exit code, const std::string& what, int err) {
+    return Error(code, what + ": " + errno_text(err), err);
+}
+
 }  // namespace swd

@@ -23,12 +23,20 @@ enum class Exit : int {
 /// on the way up ("loading log /var/log/swd/distribution.log.2.gz: truncated gzip stream").
 class Error : public std::runtime_error {
   public:
-    Error(Exit code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    Error(Exit code, const std::string& message, int sys_errno = 0)
+        : std::runtime_error(message), code_(code), errno_(sys_errno) {}
     Exit code() const noexcept { return code_; }
+    /// The errno of the failed system call the error comes from (ENOSPC, EACCES...); 0 when
+    /// none. Callers decide by it, never by the message's text.
+    int sys_errno() const noexcept { return errno_; }
 
   private:
     Exit code_;
+    int errno_;
 };
+
+/// The Error of a failed system call: "what: strerror(err)", keeping `err`.
+Error errno_error(Exit code, const std::string& what, int err);
 
 /// Thrown when stdout's reader went away (EPIPE): a normal stop, not an error.
 class OutputClosed : public std::exception {
@@ -37,13 +45,13 @@ class OutputClosed : public std::exception {
 };
 
 /// Calls `fn`; if it throws, rethrows as an Error whose message is "context: <message>", keeping
-/// the exit status of an Error and using `fallback` for any other exception.
+/// the exit status and errno of an Error and using `fallback` for any other exception.
 template <class F>
 auto with_context(std::string_view context, F&& fn, Exit fallback = Exit::state) -> decltype(fn()) {
     try {
         return fn();
     } catch (const Error& e) {
-        throw Error(e.code(), std::string(context) + ": " + e.what());
+        throw Error(e.code(), std::string(context) + ": " + e.what(), e.sys_errno());
     } catch (const OutputClosed&) {
         throw;
     } catch (const std::exception& e) {

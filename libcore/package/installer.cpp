@@ -38,16 +38,21 @@ struct Fail : std::runtime_error {
     std::string type;
 };
 
-// Maps errors of the file layer onto failure types: a refused path is a bad package; errno
-// texts tell access and disk problems apart.
+// Maps errors of the file layer onto failure types: a refused path is a bad package; the errno
+// of the failed call tells access and disk problems apart.
 std::string classify(const Error& e) {
     if (e.code() == Exit::usage) return "package";
-    const std::string_view m = e.what();
-    for (const int err : {EACCES, EPERM, EROFS})
-        if (m.ends_with(errno_text(err))) return "access";
-    for (const int err : {ENOSPC, EDQUOT})
-        if (m.ends_with(errno_text(err))) return "disk";
-    return "install";
+    switch (e.sys_errno()) {
+        case EACCES:
+        case EPERM:
+        case EROFS:
+            return "access";
+        case ENOSPC:
+        case EDQUOT:
+            return "disk";
+        default:
+            return "install";
+    }
 }
 
 template <class F>
@@ -70,7 +75,7 @@ std::vector<std::string> split(std::string_view path) {
 std::string random_id() {
     std::array<unsigned char, 12> r{};
     if (::getrandom(r.data(), r.size(), 0) != static_cast<ssize_t>(r.size()))
-        throw Error(Exit::config, "getrandom: " + errno_text(errno));
+        throw errno_error(Exit::config, "getrandom", errno);
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
     for (const auto b : r) {
@@ -271,9 +276,9 @@ class Records {
 
     void lock() {
         lock_fd_ = ::openat(dir_.fd(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (lock_fd_ < 0) throw Error(Exit::config, "lock: " + errno_text(errno));
+        if (lock_fd_ < 0) throw errno_error(Exit::config, "lock", errno);
         while (::flock(lock_fd_, LOCK_EX) != 0) {
-            if (errno != EINTR) throw Error(Exit::config, "lock: " + errno_text(errno));
+            if (errno != EINTR) throw errno_error(Exit::config, "lock", errno);
         }
     }
     ~Records() {
@@ -295,7 +300,7 @@ class Records {
     void remove(std::string_view id) const {
         const std::string name = std::string(id) + ".json";
         if (::unlinkat(dir_.fd(), name.c_str(), 0) != 0 && errno != ENOENT)
-            throw Error(Exit::config, name + ": " + errno_text(errno));
+            throw errno_error(Exit::config, name, errno);
         ::fsync(dir_.fd());
     }
 
@@ -332,23 +337,23 @@ void apply_owner(int dir, const std::string& name, const std::string& owner,
     const auto gid = group_id(group);
     if (::fchownat(dir, name.c_str(), uid ? *uid : static_cast<uid_t>(-1),
                    gid ? *gid : static_cast<gid_t>(-1), AT_SYMLINK_NOFOLLOW) != 0)
-        throw Error(Exit::config, name + ": chown: " + errno_text(errno));
+        throw errno_error(Exit::config, name + ": chown", errno);
 }
 
 void chmod_at(int dir, const std::string& name, mode_t mode) {
     const int fd = ::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) throw Error(Exit::config, name + ": " + errno_text(errno));
+    if (fd < 0) throw errno_error(Exit::config, name, errno);
     const int rc = ::fchmod(fd, mode);
     const int err = errno;
     ::close(fd);
-    if (rc != 0) throw Error(Exit::config, name + ": chmod: " + errno_text(err));
+    if (rc != 0) throw errno_error(Exit::config, name + ": chmod", err);
 }
 
 void rename_into_place(int dir, const std::string& tmp, const std::string& leaf) {
     if (::renameat(dir, tmp.c_str(), dir, leaf.c_str()) != 0) {
         const int err = errno;
         ::unlinkat(dir, tmp.c_str(), 0);
-        throw Error(Exit::config, leaf + ": rename: " + errno_text(err));
+        throw errno_error(Exit::config, leaf + ": rename", err);
     }
 }
 
@@ -544,7 +549,7 @@ struct Planner {
             std::string l;
             auto dir = open_parent(root, e.path, false, l);
             const ssize_t n = ::readlinkat(dir.fd(), leaf.c_str(), buf.data(), buf.size() - 1);
-            if (n < 0) throw Error(Exit::config, e.path + ": " + errno_text(errno));
+            if (n < 0) throw errno_error(Exit::config, e.path, errno);
             e.link.assign(buf.data(), static_cast<std::size_t>(n));
         } else if (S_ISREG(st.st_mode)) {
             e.mode = st.st_mode & 07777;
@@ -598,7 +603,7 @@ void put_files(int root, int pkg_root, const Journal& j) {
         auto dir = beneath::open_dir(root, parts, true);
         if (d.new_mode) {
             if (::fchmod(dir.fd(), *d.new_mode) != 0)
-                throw Error(Exit::config, d.path + ": chmod: " + errno_text(errno));
+                throw errno_error(Exit::config, d.path + ": chmod", errno);
         }
         if (!d.owner.empty() || !d.group.empty()) {
             std::string leaf;
@@ -651,7 +656,7 @@ void roll_back(int root, const Journal& j) {
             if (!dir) return;
             if (f.before == "absent") {
                 if (::unlinkat(dir->fd(), leaf.c_str(), 0) != 0 && errno != ENOENT)
-                    throw Error(Exit::config, f.path + ": " + errno_text(errno));
+                    throw errno_error(Exit::config, f.path, errno);
             } else if (f.before == "same") {
                 struct stat st {};
                 if (beneath::stat_at(dir->fd(), leaf, st) && S_ISREG(st.st_mode)) {
@@ -663,7 +668,7 @@ void roll_back(int root, const Journal& j) {
             } else if (f.before == "symlink") {
                 const auto tmp = beneath::temp_name(leaf);
                 if (::symlinkat(f.link.c_str(), dir->fd(), tmp.c_str()) != 0)
-                    throw Error(Exit::config, f.path + ": symlink: " + errno_text(errno));
+                    throw errno_error(Exit::config, f.path + ": symlink", errno);
                 rename_into_place(dir->fd(), tmp, leaf);
             } else if (f.before == "file") {
                 std::string bleaf;
@@ -690,7 +695,7 @@ void roll_back(int root, const Journal& j) {
             if (d.before == "absent") {
                 if (::unlinkat(parent->fd(), leaf.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT &&
                     errno != ENOTEMPTY && errno != EEXIST)
-                    throw Error(Exit::config, d.path + ": rmdir: " + errno_text(errno));
+                    throw errno_error(Exit::config, d.path + ": rmdir", errno);
             } else if (d.new_mode && static_cast<mode_t>(d.mode) != *d.new_mode) {
                 chmod_at(parent->fd(), leaf, static_cast<mode_t>(d.mode));
             }
@@ -815,7 +820,7 @@ void check_constraints(const package::Manifest& m, const Target& t, int root) {
     }
     if (m.disk_bytes > 0) {
         struct statvfs vfs {};
-        if (::fstatvfs(root, &vfs) != 0) throw Error(Exit::config, "statvfs: " + errno_text(errno));
+        if (::fstatvfs(root, &vfs) != 0) throw errno_error(Exit::config, "statvfs", errno);
         const auto free_bytes = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
         if (free_bytes < m.disk_bytes)
             throw Fail("disk", "needs " + std::to_string(m.disk_bytes) +
@@ -1040,7 +1045,7 @@ std::vector<Record> installed(const std::filesystem::path& root_path) {
             DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
             if (!d) {
                 if (fd >= 0) ::close(fd);
-                throw Error(Exit::config, records_dir + std::string(": ") + errno_text(errno));
+                throw errno_error(Exit::config, records_dir, errno);
             }
             std::vector<std::string> names;
             while (const auto* e = ::readdir(d)) {

@@ -65,7 +65,7 @@ void write_all_fd(int fd, const char* data, std::size_t n, const std::string& na
         const ssize_t w = ::write(fd, data, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            throw Error(Exit::config, name + ": " + errno_text(errno));
+            throw errno_error(Exit::config, name, errno);
         }
         data += w;
         n -= static_cast<std::size_t>(w);
@@ -74,7 +74,7 @@ void write_all_fd(int fd, const char* data, std::size_t n, const std::string& na
 
 void unpack_entries(const std::filesystem::path& tarball, const std::filesystem::path& dest) {
     const Fd in(::open(tarball.c_str(), O_RDONLY | O_CLOEXEC));
-    if (in.get() < 0) throw Error(Exit::usage, errno_text(errno));
+    if (in.get() < 0) throw Error(Exit::usage, errno_text(errno), errno);
     const Archive reader(archive_read_new(), &archive_read_free);
     archive* a = reader.get();
     if (!a) throw Error(Exit::config, "libarchive: out of memory");
@@ -121,7 +121,7 @@ void unpack_entries(const std::filesystem::path& tarball, const std::filesystem:
         const Fd out(::openat(dir.fd(), leaf.c_str(),
                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                               (archive_entry_perm(e) & 0111) ? 0755 : 0644));
-        if (out.get() < 0) throw Error(Exit::usage, "entry '" + key + "': " + errno_text(errno));
+        if (out.get() < 0) throw errno_error(Exit::usage, "entry '" + key + "'", errno);
         for (;;) {
             const la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
             if (n == 0) break;

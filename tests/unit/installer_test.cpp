@@ -1,11 +1,13 @@
 #include "libcore/package/installer.hpp"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
+#include "libcore/base/error.hpp"
 #include "libcore/package/manifest.hpp"
 #include "pkg_fixture.hpp"
 
@@ -48,6 +50,28 @@ struct Fixture {
     }
 
     Outcome install(const package::Package& p) { return installer::install(p, target, options); }
+};
+
+/// A tmpfs mounted on `dir` while it lives (root only: mounted() is false where the test cannot
+/// mount, and the test then says so and checks nothing).
+class Tmpfs {
+  public:
+    Tmpfs(const std::filesystem::path& dir, const char* options) : dir_(dir) {
+        mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, options) == 0;
+    }
+    ~Tmpfs() {
+        if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    }
+    Tmpfs(const Tmpfs&) = delete;
+    Tmpfs& operator=(const Tmpfs&) = delete;
+    bool mounted() const { return mounted_; }
+    bool read_only() {
+        return ::mount(nullptr, dir_.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+    }
+
+  private:
+    std::filesystem::path dir_;
+    bool mounted_ = false;
 };
 
 struct Snapshot {
@@ -306,4 +330,36 @@ TEST_CASE("an install killed in the middle resumes where it stopped", "[installe
     REQUIRE(installer::undo(f.target, "k-1").status == Outcome::Status::undone);
     CHECK(read_file(f.root / "etc/conf") == "original\n");
     CHECK(swd::test::mode_of(f.root / "etc/conf") == 0640);
+}
+
+TEST_CASE("a full file system is a disk failure, a read-only one an access failure, by errno",
+          "[installer]") {
+    Fixture f;
+    const auto p = f.make("pkg-f", "1",
+                          {{"p/a", "opt/f/a", "a\n", "", ""},
+                           {"p/b", "opt/f/b", "b\n", "", ""},
+                           {"p/c", "opt/f/c", "c\n", "", ""},
+                           {"p/d", "opt/f/d", "d\n", "", ""}});
+    {
+        // Room for bytes (the free-disk check passes) but for only a few inodes: the install
+        // runs out of space (ENOSPC) while writing.
+        Tmpfs full(f.root, "size=1m,nr_inodes=6");
+        if (!full.mounted()) {
+            WARN("cannot mount a tmpfs here (not root, or not allowed): not checked");
+            return;
+        }
+        const auto out = f.install(p);
+        CHECK(out.status == Outcome::Status::failed);
+        CHECK(out.failure == "disk");
+        CHECK_THAT(out.detail, Catch::Contains(swd::errno_text(ENOSPC)));
+    }
+    {
+        Tmpfs read_only(f.root, "size=1m");
+        REQUIRE(read_only.mounted());
+        REQUIRE(read_only.read_only());
+        const auto out = f.install(p);
+        CHECK(out.status == Outcome::Status::failed);
+        CHECK(out.failure == "access");
+        CHECK_THAT(out.detail, Catch::Contains(swd::errno_text(EROFS)));
+    }
 }
