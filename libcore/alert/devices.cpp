@@ -218,7 +218,7 @@ std::vector<Device> read_csv(const std::string& path) {
     std::string text;
     {
         std::FILE* f = std::fopen(path.c_str(), "rbe");
-        if (!f) throw Error(Exit::config, path + ": " + errno_text(errno));
+        if (!f) throw errno_error(Exit::partial, path, errno);
         char buf[65536];
         std::size_t n;
         while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
@@ -226,7 +226,7 @@ std::vector<Device> read_csv(const std::string& path) {
         const bool bad = std::ferror(f);
         const int err = errno;
         std::fclose(f);
-        if (bad) throw Error(Exit::config, path + ": " + errno_text(err));
+        if (bad) throw errno_error(Exit::partial, path, err);
     }
 
     CsvReader csv(path, std::move(text));

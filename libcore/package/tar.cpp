@@ -80,8 +80,11 @@ void unpack_entries(const std::filesystem::path& tarball, const std::filesystem:
     if (!a) throw Error(Exit::config, "libarchive: out of memory");
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
-    if (archive_read_open_fd(a, in.get(), 65536) != ARCHIVE_OK)
+    if (archive_read_open_fd(a, in.get(), 65536) != ARCHIVE_OK) {
+        if (archive_errno(a) == EILSEQ)  // libarchive's ARCHIVE_ERRNO_FILE_FORMAT on POSIX
+            throw Error(Exit::usage, "not a package directory or tarball");
         throw Error(Exit::usage, "truncated, damaged or not a tarball: " + reason(a));
+    }
 
     const auto root = beneath::open_root(dest);
     std::set<std::string> seen;
@@ -140,10 +143,9 @@ void unpack_entries(const std::filesystem::path& tarball, const std::filesystem:
 
 void unpack(const std::filesystem::path& tarball, const std::filesystem::path& dest) {
     try {
-        with_context(
-            tarball.string(), [&] { unpack_entries(tarball, dest); }, Exit::usage);
+        unpack_entries(tarball, dest);
     } catch (const Error& e) {
-        throw Error(e.code(), escape_controls(e.what()));
+        throw Error(e.code(), escape_controls(e.what()), e.sys_errno());
     }
 }
 

@@ -33,7 +33,7 @@ struct CsvRecord {
 
 std::vector<CsvRecord> parse_csv(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Exit::config, path + ": " + errno_text(errno));
+    if (!in) throw errno_error(Exit::partial, path, errno);
     std::ostringstream all;
     all << in.rdbuf();
     const std::string text = all.str();

@@ -21,7 +21,7 @@ assert_contains <(swd-ticket devices list) '"name":"pos-0042","building":"Buildi
 printf 'name,address\n"pos-1,10.0.0.1\n' >broken.csv
 expect_status 2 swd-ticket devices import broken.csv 2>broken.err
 assert_contains broken.err "broken.csv"
-expect_status 3 swd-ticket devices import no-such.csv 2>missing.err
+expect_status 6 swd-ticket devices import no-such.csv 2>missing.err
 assert_contains missing.err "no-such.csv"
 
 # Outages: add, import, list, remove.

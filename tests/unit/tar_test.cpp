@@ -173,7 +173,6 @@ TEST_CASE("compressed tarballs unpack: gzip, xz, bzip2 and zstd", "[package]") {
             const auto cut = tmp.path() / ("cut" + suffix);
             swd::test::write_file(cut, whole.substr(0, whole.size() / 2));
             const auto error = unpack_error(cut);
-            CHECK_THAT(error, Catch::StartsWith(cut.string() + ": "));
             CHECK_THAT(error, Catch::Contains("truncated", Catch::CaseSensitive::No));
             CHECK(error.find('\n') == std::string::npos);
         }
@@ -187,9 +186,9 @@ TEST_CASE("damaged tarballs are refused with one line, never a crash", "[package
         swd::test::write_file(tmp.path() / name, content);
         return unpack_error(tmp.path() / name);
     };
-    CHECK_THAT(write("empty.tar", ""), Catch::Contains("truncated, damaged or not a tarball"));
-    CHECK_THAT(write("text.tar", "hello, this is not a tarball\n"),
-               Catch::Contains("truncated, damaged or not a tarball"));
+    CHECK_THAT(write("empty.tar", ""), Catch::Contains("not a package directory or tarball"));
+    CHECK(write("text.tar", "hello, this is not a tarball\n") ==
+          "not a package directory or tarball");
     // Cut inside the second header.
     CHECK_THAT(write("cuthead.tar", bytes.substr(0, 1024 + 100)),
                Catch::Contains("truncated tarball or damaged header after 'a'"));
@@ -209,7 +208,7 @@ TEST_CASE("damaged tarballs are refused with one line, never a crash", "[package
     for (std::size_t i = 12; i < gz.size() - 8; ++i)
         gz[i] = static_cast<char>(gz[i] ^ 0x5a);
     const auto error = write("bad.tar.gz", gz);
-    CHECK_THAT(error, Catch::Contains("bad.tar.gz: "));
+    CHECK_THAT(error, Catch::Contains("truncated, damaged or not a tarball"));
     CHECK(error.find('\n') == std::string::npos);
 }
 
