@@ -87,4 +87,22 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
     return best_edits <= limit ? best : std::string();
 }
 
+std::string unknown_name(std::string_view what, std::string_view name,
+                         const std::vector<std::string>& known) {
+    std::string out = "unknown " + std::string(what) + " '" + escape_controls(name) + "'";
+    // Case does not count as a difference: the nearest by lower case, shown as it is known.
+    std::vector<std::string> lowered;
+    for (const auto& k : known)
+        lowered.push_back(ascii_lower(k));
+    if (const auto near = nearest(ascii_lower(name), lowered); !near.empty()) {
+        const auto at = std::find(lowered.begin(), lowered.end(), near) - lowered.begin();
+        return out + "; did you mean '" + known[static_cast<std::size_t>(at)] + "'?";
+    }
+    if (known.empty()) return out + " (none known yet)";
+    out += " (known: ";
+    for (std::size_t i = 0; i < known.size() && i < 10; ++i)
+        out += (i ? ", " : "") + known[i];
+    return out + (known.size() > 10 ? ", ...)" : ")");
+}
+
 }  // namespace swd

@@ -25,6 +25,12 @@ std::string one_line(std::string_view s);
 /// length; the first of the closest on a tie. Empty when none is close enough.
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 
+/// The refusal of a name the user typed that names nothing known, the same way everywhere:
+/// "unknown failure type 'conection'; did you mean 'connection'?", else "unknown device 'x'
+/// (known: a, b, c)" (the first ten), else "unknown building 'x' (none known yet)".
+std::string unknown_name(std::string_view what, std::string_view name,
+                         const std::vector<std::string>& known);
+
 /// `s` fit for one line on a terminal or in a log: control characters (a newline in a Maildir
 /// file name, an escape sequence) written as C escapes (\n, \r, \t, \x1b).
 std::string escape_controls(std::string_view s);

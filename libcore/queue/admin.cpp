@@ -79,7 +79,10 @@ package::Package add_package(package::Store& store, const std::string& path, boo
     return p;
 }
 
-bool remove_package(package::Store& store, const std::string& id, bool dry) {
+bool remove_package(SQLite::Database& db, package::Store& store, const std::string& id, bool dry) {
+    if (const int n = requests_using_package(db, id); n > 0)
+        throw Error(Exit::negative,
+                    id + ": " + std::to_string(n) + " request(s) still queued use it");
     return dry ? store.find(id).has_value() : store.remove(id);
 }
 

@@ -39,7 +39,10 @@ std::string package_record(const package::Package& p);
 package::Package add_package(package::Store& store, const std::string& path, bool dry = false);
 
 /// Removes a package from `store` (with `dry`, only looks for it); false when it is not there.
-bool remove_package(package::Store& store, const std::string& id, bool dry = false);
+/// Throws Error(Exit::negative) while requests still queued name it, as retire_target does
+/// for a target.
+bool remove_package(SQLite::Database& db, package::Store& store, const std::string& id,
+                    bool dry = false);
 
 /// What an undo did, or with `dry` would do.
 struct UndoResult {

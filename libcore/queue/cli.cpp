@@ -469,7 +469,7 @@ Exit do_packages_remove(Env& env) {
     package::Store store(env.settings.packages);
     bool partial = false;
     for (const auto& id : env.opt.args) {
-        if (!remove_package(store, id, env.dry())) {
+        if (!remove_package(env.st().db(), store, id, env.dry())) {
             spdlog::warn("packages remove: {}: not in the store", id);
             partial = true;
         }

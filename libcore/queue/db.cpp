@@ -312,6 +312,16 @@ int unfinished_requests(SQLite::Database& db, const std::string& target) {
     return q.getColumn(0).getInt();
 }
 
+int requests_using_package(SQLite::Database& db, const std::string& id) {
+    SQLite::Statement q(
+        db,
+        "SELECT count(*) FROM queue_requests, json_each(queue_requests.packages) "
+        "WHERE json_each.value = ? AND queue IN ('incoming','active','hold','pull')");
+    q.bind(1, id);
+    q.executeStep();
+    return q.getColumn(0).getInt();
+}
+
 bool any_due(SQLite::Database& db, const std::string& ts) {
     SQLite::Statement q(db,
                         "SELECT 1 FROM queue_requests WHERE queue='incoming' AND "

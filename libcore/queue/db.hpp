@@ -75,6 +75,8 @@ bool delete_request(SQLite::Database& db, const std::string& id);
 
 /// How many of `target`'s requests are not finished (incoming, active, hold or pull).
 int unfinished_requests(SQLite::Database& db, const std::string& target);
+/// How many requests not yet done or aborted name package `id`.
+int requests_using_package(SQLite::Database& db, const std::string& id);
 /// Whether any incoming request is due at `ts` (RFC 3339): not_before <= ts.
 bool any_due(SQLite::Database& db, const std::string& ts);
 /// The ids of the incoming requests due at `ts`, in creation order.

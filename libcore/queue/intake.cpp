@@ -12,7 +12,9 @@
 #include "libcore/base/error.hpp"
 #include "libcore/base/ids.hpp"
 #include "libcore/base/process.hpp"
+#include "libcore/base/text.hpp"
 #include "libcore/package/manifest.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/command_cli.hpp"
 
 namespace swd::queue {
@@ -104,9 +106,23 @@ Request base_request(const std::string& dist, const std::string& mode, const Tar
 }
 
 void require_target(SQLite::Database& db, const std::string& name) {
-    if (!find_target(db, name))
-        throw Error(Exit::usage,
-                    "unknown target '" + name + "' (register it with swd-queue targets add)");
+    if (find_target(db, name)) return;
+    std::vector<std::string> known;
+    for (const auto& t : list_targets(db))
+        known.push_back(t.name);
+    throw Error(Exit::usage,
+                unknown_name("target", name, known) + " (register it with swd-queue targets add)");
+}
+
+/// A package a request names must be in the store: one that is not would be retried and
+/// alerted about until the retries ran out.
+void require_package(const package::Store& store, const std::string& id) {
+    if (store.find(id)) return;
+    std::vector<std::string> known;
+    for (const auto& p : store.list())
+        known.push_back(p.manifest.id());
+    throw Error(Exit::usage,
+                unknown_name("package", id, known) + " (add it with swd-queue packages add)");
 }
 
 Intake parse_submit(SQLite::Database& db, const Settings& settings,
@@ -115,11 +131,19 @@ Intake parse_submit(SQLite::Database& db, const Settings& settings,
     const Submission s = read_submit(args);
 
     package::check_name("distribution id", s.dist);
-    for (const auto& p : s.packages)
+    const package::Store store(settings.packages);
+    for (const auto& p : s.packages) {
         package::check_name("package", p);
+        require_package(store, p);
+    }
     std::vector<TargetSpec> targets;
-    for (const auto& spec : s.targets)
+    for (const auto& spec : s.targets) {
         targets.push_back(parse_target(spec));
+        for (std::size_t i = 0; i + 1 < targets.size(); ++i)
+            if (targets[i].name == targets.back().name)
+                throw Error(Exit::usage, "target '" + targets.back().name +
+                                             "' given twice (one request per target)");
+    }
     for (const auto& t : targets)
         require_target(db, t.name);
     const int push = retries(s.push_retries, settings.push_retries, "--push-retries");

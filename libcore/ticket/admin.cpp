@@ -126,6 +126,53 @@ Limit Thresholds::lookup(const std::string& device, const std::string& region,
     return {settings_->threshold, settings_->window, "default"};
 }
 
+namespace {
+
+/// The first column of `sql`'s rows after `out`'s, as spelled, sorted, without empty ones or
+/// repeats in any case.
+std::vector<std::string> names_of(SQLite::Database& db, const char* sql,
+                                  std::vector<std::string> out = {}) {
+    SQLite::Statement q(db, sql);
+    while (q.executeStep())
+        out.push_back(q.getColumn(0).getString());
+    const auto by_key = [](const std::string& a, const std::string& b) {
+        return ascii_lower(a) < ascii_lower(b);
+    };
+    std::stable_sort(out.begin(), out.end(), by_key);
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const std::string& a, const std::string& b) {
+                              return ascii_lower(a) == ascii_lower(b);
+                          }),
+              out.end());
+    out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> known_failures(SQLite::Database& db, const Settings& settings) {
+    std::vector<std::string> configured;
+    for (const auto& [type, limit] : settings.thresholds)
+        configured.push_back(type);
+    return names_of(db, "SELECT failure FROM ticket_keys", std::move(configured));
+}
+
+std::vector<std::string> known_devices(SQLite::Database& db) {
+    return names_of(db, "SELECT name FROM devices UNION SELECT device FROM ticket_keys");
+}
+
+std::vector<std::string> known_buildings(SQLite::Database& db) {
+    return names_of(db, "SELECT name FROM ticket_buildings UNION SELECT building FROM devices");
+}
+
+void require_known(std::string_view what, const std::string& name,
+                   const std::vector<std::string>& known) {
+    const std::string key = ascii_lower(name);
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const std::string& k) { return ascii_lower(k) == key; }))
+        throw Error(Exit::usage, unknown_name(what, name, known));
+}
+
 void set_threshold(SQLite::Database& db, const std::string& scope, const std::string& name,
                    const std::string& failure, int limit,
                    std::optional<timeutil::Duration> window) {

@@ -48,6 +48,19 @@ class Thresholds {
     bool has_region_ = false;
 };
 
+/// Names a command may refer to, and the refusal of one that names nothing known (Exit::usage,
+/// with the nearest known name: base/text unknown_name).
+/// Failure types: those with a default or configured threshold, and those of stored alerts.
+std::vector<std::string> known_failures(SQLite::Database& db, const Settings& settings);
+/// Devices: the inventory's, and those of stored alerts.
+std::vector<std::string> known_devices(SQLite::Database& db);
+/// Buildings: those with a routing rule, and the inventory's.
+std::vector<std::string> known_buildings(SQLite::Database& db);
+/// Throws Error(Exit::usage, unknown_name(what, name, known)) when `name` is not in `known`
+/// (compared in lower case).
+void require_known(std::string_view what, const std::string& name,
+                   const std::vector<std::string>& known);
+
 /// `thresholds set`: scope "failure" (name empty), "device" or "region"; failure "*" for every
 /// type (device and region scope only). Throws Error(Exit::usage) on a bad rule.
 void set_threshold(SQLite::Database& db, const std::string& scope, const std::string& name,

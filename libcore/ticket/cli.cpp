@@ -218,6 +218,7 @@ Exit outages_add(Env& env) {
     o.reason = opt.reason;
     std::vector<std::string> records;
     change(env.state, env.dry(), [&](SQLite::Database& db) {
+        require_known("device", o.device, known_devices(db));
         records = outage_records(db, "", add_outage(db, o, env.now));
     });
     print(env.tool, records, outage_columns);
@@ -272,6 +273,9 @@ Exit thresholds_set(Env& env) {
         if (!window) throw Error(Exit::usage, "--window: '" + opt.window + "' is not a duration");
     }
     change(env.state, env.dry(), [&](SQLite::Database& db) {
+        if (opt.failure != "*")
+            require_known("failure type", opt.failure, known_failures(db, env.settings));
+        if (!opt.device.empty()) require_known("device", opt.device, known_devices(db));
         set_threshold(db, scope, name, opt.failure, opt.limit, window);
     });
     return Exit::ok;
@@ -297,6 +301,8 @@ Exit centers_list(Env& env) {
 
 Exit buildings_set(Env& env) {
     change(env.state, env.dry(), [&](SQLite::Database& db) {
+        if (!env.opt.served_by.empty())
+            require_known("building", env.opt.served_by, known_buildings(db));
         set_building(db, env.opt.file, env.opt.center, env.opt.served_by);
     });
     return Exit::ok;
@@ -309,6 +315,8 @@ Exit buildings_list(Env& env) {
 
 Exit paging(Env& env) {
     change(env.state, env.dry(), [&](SQLite::Database& db) {
+        if (!env.opt.failure.empty())
+            require_known("failure type", env.opt.failure, known_failures(db, env.settings));
         set_paging(db, env.opt.device, env.opt.on_off == "on", env.opt.failure);
     });
     return Exit::ok;

@@ -36,9 +36,19 @@ int parse_shift(std::string_view key, const std::string& text) {
 }
 
 /// Thresholds per failure type from a [ticket.thresholds] table, over those already in `out`.
+/// With `builtin`, a type that is none of them but close to one is refused as a typo (a type
+/// far from every built-in one is a type of the site's own).
 void add_thresholds(std::map<std::string, int>& out,
-                    const std::vector<std::pair<std::string, std::string>>& table) {
+                    const std::vector<std::pair<std::string, std::string>>& table,
+                    const std::map<std::string, int>* builtin = nullptr) {
+    std::vector<std::string> types;
+    if (builtin)
+        for (const auto& [type, limit] : *builtin)
+            types.push_back(type);
     for (const auto& [type, value] : table) {
+        if (builtin && !builtin->count(ascii_lower(type)) &&
+            !nearest(ascii_lower(type), types).empty())
+            bad("ticket.thresholds." + type, unknown_name("failure type", type, types));
         int n = 0;
         try {
             std::size_t used = 0;
@@ -125,7 +135,7 @@ Settings settings_from(const Config& config) {
     s.threshold = static_cast<int>(config.integer("ticket.threshold"));
     if (s.threshold < 1) bad("ticket.threshold", "must be at least 1");
     s.thresholds = default_thresholds();
-    add_thresholds(s.thresholds, config.get_table("ticket.thresholds"));
+    add_thresholds(s.thresholds, config.get_table("ticket.thresholds"), &default_thresholds());
     s.drop_outage_alerts = config.boolean("ticket.drop_outage_alerts");
     s.diagnostics = config.boolean("ticket.diagnostics");
     s.ping = config.text("ticket.ping");

@@ -36,9 +36,9 @@ assert_eq 1 "$(swd-ticket outages list --device POS-0041 | wc -l)"
 swd-ticket outages remove 1
 expect_status 1 swd-ticket outages remove 1 2>/dev/null
 expect_status 2 swd-ticket outages remove one 2>/dev/null
-expect_status 2 swd-ticket outages add pos-1 --from 2026-11-22T12:00:00Z --until 2026-11-22T08:00:00Z 2>order.err
+expect_status 2 swd-ticket outages add relay-a --from 2026-11-22T12:00:00Z --until 2026-11-22T08:00:00Z 2>order.err
 assert_contains order.err "--until must be after --from"
-expect_status 2 swd-ticket outages add pos-1 --until tomorrow 2>when.err
+expect_status 2 swd-ticket outages add relay-a --until tomorrow 2>when.err
 assert_contains when.err "--until: 'tomorrow' is neither a date"
 
 # Centers and buildings.

@@ -175,6 +175,8 @@ sed -i '/^reopen = /d' "$SWD_CONFIG"
 } >outage.jsonl
 for drop in false true; do
     fresh "drop-$drop"
+    printf 'name,address,domain,region,building,room,paging\npos-r3,10.9.0.3,east.example.com,east,B3,R1,no\n' >r3.csv
+    swd-ticket devices import r3.csv 2>/dev/null
     swd-ticket outages add pos-r3 --from 2026-11-21T08:00:00Z --until 2026-11-21T09:00:00Z >/dev/null
     sed -i "s/^\[ticket\]\$/[ticket]\ndrop_outage_alerts = $drop/" "$SWD_CONFIG"
     swd-ticket --now 2026-11-21T10:00:00Z process outage.jsonl >"tickets-$drop.jsonl"

@@ -72,7 +72,9 @@ assert_eq "TIME dist=$pdist event=received origin=l1 mode=trusted-pull packages=
 expect_status 2 swd-queue pull-request --endpoint l1 2>/dev/null
 
 # ---- release (stdin), delete (argument), ack (arguments), events --since ----------------------
-swd-queue submit --dist D-ADM --package pkg-a-1.2 --target l1 --target l1 --target l1 --not-before 1h >sub.jsonl
+for _ in 1 2 3; do
+    swd-queue submit --dist D-ADM --package pkg-a-1.2 --target l1 --not-before 1h
+done >sub.jsonl
 ra=$(json_get sub.jsonl 'r[0]["id"]') rb=$(json_get sub.jsonl 'r[1]["id"]') rc=$(json_get sub.jsonl 'r[2]["id"]')
 swd-queue hold "$ra" "$rb" >/dev/null
 printf '%s\n%s\n' "$ra" "$rb" | swd-queue release >released.jsonl

@@ -1,6 +1,7 @@
 #include "libcore/alert/devices.hpp"
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <string>
 
@@ -140,11 +141,13 @@ TEST_CASE("read_csv names the file and line of a bad line", "[devices]") {
     CHECK(csv_error("name,room\na,\"Room\n3\"\nb,\"x\" y\n") == "4: text after a closing quote");
 }
 
-TEST_CASE("read_csv reports a file it cannot open", "[devices]") {
+TEST_CASE("read_csv reports a file it cannot open as a failed input, with its errno",
+          "[devices]") {
     TempDir dir;
     const auto path = (dir.path() / "missing.csv").string();
     const Error e = caught_error([&] { swd::devices::read_csv(path); });
-    CHECK(e.code() == Exit::config);
+    CHECK(e.code() == Exit::partial);
+    CHECK(e.sys_errno() == ENOENT);
     CHECK(std::string(e.what()) == path + ": No such file or directory");
 }
 

@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "caught_error.hpp"
+#include "libcore/package/store.hpp"
 #include "libcore/queue/intake.hpp"
 #include "temp_dir.hpp"
 
@@ -28,6 +29,10 @@ struct Intake {
     std::unique_ptr<swd::distlog::Appender> log;
 
     Intake() {
+        settings.packages = tmp.path() / "store";
+        for (const auto* id : {"pkg-a-1.2", "pkg-b-3.4"})
+            swd::package::Store(settings.packages)
+                .add(std::filesystem::path(SWD_SOURCE_DIR) / "examples/packages" / id);
         settings.spool = tmp.path() / "spool";
         settings.log = tmp.path() / "dist.log";
         settings.push_retries = 3;
@@ -146,7 +151,7 @@ TEST_CASE("intake: a submit with any bad word is refused whole, saying why", "[q
     CHECK_THAT(refused({}, "pos-1", "D 2"), Catch::Contains("distribution id 'D 2'"));
     CHECK_THAT(refused({"--package", "pkg;rm"}), Catch::Contains("package 'pkg;rm'"));
     CHECK(refused({}, "ghost") ==
-          "unknown target 'ghost' (register it with swd-queue targets add)");
+          "unknown target 'ghost' (known: pos-1, pos-2) (register it with swd-queue targets add)");
     CHECK(refused({}, "pos-1:") == "target 'pos-1': parameter '': empty");
     CHECK(refused({}, "pos-1:a,,b") == "target 'pos-1': parameter '': empty");
     CHECK(refused({}, "pos-1:" + std::string(129, 'p')) ==
@@ -283,16 +288,18 @@ TEST_CASE("intake: submit_words logs what it takes in and what it refuses", "[qu
     CHECK_THAT(read(f.settings.log), Catch::Contains(" dist=D-1 event=received mode=push "));
 
     const auto what = error_of([&] {
-        queue::submit_words(
-            f.state, f.settings, *f.log,
-            {"swd-queue", "submit", "--dist", "D-2", "--package", "p", "--target", "ghost"});
+        queue::submit_words(f.state, f.settings, *f.log,
+                            {"swd-queue", "submit", "--dist", "D-2", "--package", "pkg-a-1.2",
+                             "--target", "ghost"});
     });
-    CHECK(what == "unknown target 'ghost' (register it with swd-queue targets add)");
+    CHECK(what ==
+          "unknown target 'ghost' (known: pos-1, pos-2) (register it with swd-queue targets add)");
     CHECK(f.all().size() == 2);
     CHECK_THAT(read(f.settings.log),
-               Catch::Contains(" event=rejected reason=\"unknown target 'ghost' (register it with "
+               Catch::Contains(" event=rejected reason=\"unknown target 'ghost' (known: pos-1, "
+                               "pos-2) (register it with "
                                "swd-queue targets add)\" cmd=\"swd-queue submit --dist D-2 "
-                               "--package p --target ghost\"\n"));
+                               "--package pkg-a-1.2 --target ghost\"\n"));
 }
 
 TEST_CASE("intake: a spool file is taken in once, by its name and content", "[queue_intake]") {
@@ -343,7 +350,8 @@ TEST_CASE("intake: a bad spool file is set aside whole, with its reason", "[queu
     CHECK(rep.requests == 0);
     CHECK(f.all().empty());  // nothing of a.cmd, though its first line was fine
     CHECK(read(corrupt / "a.cmd.reason") ==
-          "line 2: unknown target 'ghost' (register it with swd-queue targets add)\n");
+          "line 2: unknown target 'ghost' (known: pos-1, pos-2) (register it with swd-queue "
+          "targets add)\n");
     CHECK(read(corrupt / "b.cmd.reason") == "no command in the file\n");
     CHECK(read(corrupt / "c.cmd.reason") == "larger than 1 MiB\n");
     CHECK(read(corrupt / "d.cmd.reason") == "not a regular file\n");

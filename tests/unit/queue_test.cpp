@@ -146,8 +146,8 @@ TEST_CASE("submit: one request per target, logged verbatim, bad commands refused
                Catch::Contains("unknown target 'ghost'"));
     CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg-a-1.2"}),
                Catch::Contains("--target is required"));
-    CHECK_THAT(refused({"--dist", "D-2", "--package", "p", "--target", "pos-1", "--retry-interval",
-                        "soon"}),
+    CHECK_THAT(refused({"--dist", "D-2", "--package", "pkg-a-1.2", "--target", "pos-1",
+                        "--retry-interval", "soon"}),
                Catch::Contains("not a duration"));
     CHECK(queue::list_requests(f.state.db(), "").size() == 2);  // nothing of the refused ones
     CHECK_THAT(read_file(f.settings.log), Catch::Contains("event=rejected"));
@@ -429,11 +429,12 @@ TEST_CASE("admin: a dry package add verifies in a scratch store and keeps nothin
                                  R"("dependencies":[],"path":")" +
                                  src + "\""));
     CHECK(queue::add_package(store, src).dir == f.settings.packages / "pkg-c-1.0");
-    CHECK(queue::remove_package(store, "pkg-c-1.0", true));
+    auto& db = f.state.db();
+    CHECK(queue::remove_package(db, store, "pkg-c-1.0", true));
     CHECK(store.find("pkg-c-1.0"));
-    CHECK(queue::remove_package(store, "pkg-c-1.0"));
-    CHECK_FALSE(queue::remove_package(store, "pkg-c-1.0"));
-    CHECK_FALSE(queue::remove_package(store, "pkg-c-1.0", true));
+    CHECK(queue::remove_package(db, store, "pkg-c-1.0"));
+    CHECK_FALSE(queue::remove_package(db, store, "pkg-c-1.0"));
+    CHECK_FALSE(queue::remove_package(db, store, "pkg-c-1.0", true));
 }
 
 TEST_CASE("admin: undo names the distribution in its event and log line", "[queue]") {
