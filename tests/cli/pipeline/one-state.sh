@@ -8,12 +8,16 @@
 # Every run must store all N alerts, each once, and every tool must exit 0.
 # Under AddressSanitizer (make check's second build) a run of 30,000 messages takes about 12 s
 # instead of 2: there the 30,000-message variants run 4 rounds each, so that the test stays
-# well inside its 300 s; the release build runs all ten.
+# well inside its 300 s, each under 45 s; the release build runs all ten, each under 25 s.
 . "$SWD_SOURCE_DIR/tests/cli/lib.sh"
 : "${N:?set N}"
 ROUNDS=${ROUNDS:-10}
-[[ $N -gt 10000 && $(ldd "$(command -v swd-ingest)") == *libasan* ]] && ROUNDS=4
-LIMIT=${LIMIT:-25}
+asan=false
+[[ $(ldd "$(command -v swd-ingest)") == *libasan* ]] && asan=true
+[[ $N -gt 10000 && $asan == true ]] && ROUNDS=4
+# Under AddressSanitizer on a loaded host (make check runs two tests at once; a VM's host may
+# steal a third of the CPU) a run can take twice its 12 s: 45 s, still below the lock wait.
+if [[ $asan == true ]]; then LIMIT=${LIMIT:-45}; else LIMIT=${LIMIT:-25}; fi
 
 $PY "$SRC/tests/cli/pipeline/mbox.py" "$N" run alerts.mbox
 $PY "$SRC/tests/cli/pipeline/mbox.py" 5 before before.mbox
